@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+import 'dotenv/config';
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '../config/load-config.js';
+import { createContainer } from '../container.js';
+import { createLogger } from '../http/logger.js';
+import { createDb, migrateToLatest } from '../store/create-db.js';
+
+const USAGE = `usage: tessera <command>
+  serve                                   run the server (same as npm start)
+  migrate                                 apply database migrations
+  users create --email E --password P [--username U] [--superuser]
+  keys rotate                             make a new signing key; old tokens keep verifying until they expire`;
+
+async function run(argv: string[]): Promise<number> {
+  const [cmd, sub, ...rest] = argv;
+  if (cmd === 'serve') {
+    await import('../main.js');
+    return -1; // keeps running
+  }
+  const config = loadConfig(process.env);
+  const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
+  if (cmd === 'migrate') {
+    const db = await createDb({ url: config.databaseUrl });
+    await migrateToLatest(db);
+    await db.destroy();
+    console.log('migrations applied');
+    return 0;
+  }
+  if (cmd === 'users' && sub === 'create') {
+    const { values } = parseArgs({ args: rest, options: {
+      email: { type: 'string' }, password: { type: 'string' }, username: { type: 'string' }, superuser: { type: 'boolean', default: false },
+    } });
+    if (!values.email || !values.password) throw new UsageError('users create needs --email and --password');
+    const c = await createContainer({ config, logger });
+    try {
+      const u = await c.users.create({ email: values.email, password: values.password, username: values.username ?? null,
+        isSuperuser: values.superuser, isVerified: values.superuser });
+      console.log(`created user ${u.id}${u.isSuperuser ? ' (superuser)' : ''}`);
+    } finally {
+      await c.close();
+    }
+    return 0;
+  }
+  if (cmd === 'keys' && sub === 'rotate') {
+    const c = await createContainer({ config, logger });
+    try {
+      console.log(`new signing key ${await c.keys.rotate()}`);
+    } finally {
+      await c.close();
+    }
+    return 0;
+  }
+  throw new UsageError(cmd ? `unknown command: ${[cmd, sub].filter(Boolean).join(' ')}` : 'no command');
+}
+
+class UsageError extends Error {}
+
+run(process.argv.slice(2)).then((code) => { if (code >= 0) process.exit(code); }, (err) => {
+  if (err instanceof UsageError) process.stderr.write(`tessera: ${err.message}\n${USAGE}\n`);
+  else if (err instanceof ConfigError) process.stderr.write(`tessera: invalid configuration: ${err.message}\n`);
+  else process.stderr.write(`tessera: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(err instanceof ConfigError || err instanceof UsageError ? 2 : 1);
+});

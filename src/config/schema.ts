@@ -1,0 +1,63 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+
+/**
+ * Every setting Tessera reads, in one place. Each property carries the
+ * environment variable it comes from (`env`), its default and its doc line;
+ * the loader, the docs and the CLI all read this schema.
+ */
+const setting = <T extends TSchema>(schema: T, env: string, opts: { secret?: boolean } = {}) =>
+  ({ ...schema, env, secret: opts.secret ?? false }) as T & { env: string; secret: boolean };
+
+export const FACE_NAMES = ['users', 'oauth2', 'simple', 'aegis'] as const;
+export type FaceName = (typeof FACE_NAMES)[number];
+export const JWT_ALGS = ['EdDSA', 'ES256', 'RS256', 'HS256'] as const;
+
+export const ConfigSchema = Type.Object({
+  databaseUrl: setting(
+    Type.String({ pattern: '^(sqlite:.+|postgres(ql)?://.+)$', default: 'sqlite:./data/tessera.db',
+      description: '`sqlite:<path>` (embedded default) or `postgres://…` (the scale path).' }),
+    'TESSERA_DATABASE_URL', { secret: true }),
+  host: setting(Type.String({ minLength: 1, default: '127.0.0.1', description: 'Address to listen on.' }), 'TESSERA_HOST'),
+  port: setting(Type.Integer({ minimum: 0, maximum: 65535, default: 8000, description: 'Port to listen on.' }), 'TESSERA_PORT'),
+  publicUrl: setting(
+    Type.Optional(Type.String({ pattern: '^https?://[^\\s/]+(/\\S*)?$',
+      description: 'External base URL: token issuer and base of mailed links. Default http://HOST:PORT.' })),
+    'TESSERA_PUBLIC_URL'),
+  faces: setting(
+    Type.Array(Type.Union(FACE_NAMES.map((f) => Type.Literal(f))), { minItems: 1, uniqueItems: true,
+      default: [...FACE_NAMES], description: 'Comma list of faces to mount.' }),
+    'TESSERA_FACES'),
+  jwtAlg: setting(
+    Type.Union(JWT_ALGS.map((a) => Type.Literal(a)), { default: 'EdDSA', description: 'Access-token signing algorithm.' }),
+    'TESSERA_JWT_ALG'),
+  jwtAudience: setting(Type.String({ minLength: 1, default: 'tessera', description: 'The `aud` claim of access tokens.' }), 'TESSERA_JWT_AUDIENCE'),
+  jwtSecret: setting(
+    Type.Optional(Type.String({ minLength: 32, description: 'HS256 secret (at least 32 characters); required when TESSERA_JWT_ALG=HS256.' })),
+    'TESSERA_JWT_SECRET', { secret: true }),
+  accessTokenTtl: setting(Type.Integer({ minimum: 10, maximum: 86_400, default: 900, description: 'Access-token lifetime, seconds.' }), 'TESSERA_ACCESS_TOKEN_TTL'),
+  refreshTokenTtl: setting(Type.Integer({ minimum: 60, maximum: 31_536_000, default: 2_592_000, description: 'Refresh-token (and session) absolute lifetime, seconds.' }), 'TESSERA_REFRESH_TOKEN_TTL'),
+  verifyTokenTtl: setting(Type.Integer({ minimum: 60, default: 86_400, description: 'Email-verification token lifetime, seconds.' }), 'TESSERA_VERIFY_TOKEN_TTL'),
+  resetTokenTtl: setting(Type.Integer({ minimum: 60, default: 3_600, description: 'Password-reset token lifetime, seconds.' }), 'TESSERA_RESET_TOKEN_TTL'),
+  requireVerified: setting(Type.Boolean({ default: false, description: 'Refuse login to users whose email is not verified.' }), 'TESSERA_REQUIRE_VERIFIED'),
+  cookieSecure: setting(Type.Boolean({ default: true, description: 'Mark the session cookie `Secure`.' }), 'TESSERA_COOKIE_SECURE'),
+  smtpUrl: setting(Type.Optional(Type.String({ pattern: '^smtps?://.+', description: 'SMTP server for outgoing mail.' })), 'TESSERA_SMTP_URL', { secret: true }),
+  mailOutbox: setting(Type.Optional(Type.String({ minLength: 1, description: 'Directory where every message is also written as JSON.' })), 'TESSERA_MAIL_OUTBOX'),
+  mailFrom: setting(Type.String({ minLength: 3, default: 'Tessera <no-reply@localhost>', description: 'From address of mail.' }), 'TESSERA_MAIL_FROM'),
+  redisUrl: setting(Type.Optional(Type.String({ pattern: '^rediss?://.+', description: 'Redis shared by instances for rate limits and revocations.' })), 'TESSERA_REDIS_URL', { secret: true }),
+  rateLimits: setting(Type.Boolean({ default: true, description: '`off` disables rate limits (tests, benchmarks).' }), 'TESSERA_RATE_LIMITS'),
+  trustedProxies: setting(Type.Array(Type.String({ minLength: 1 }), { default: [], description: 'Comma list of proxy addresses/CIDRs whose X-Forwarded-For is trusted.' }), 'TESSERA_TRUSTED_PROXIES'),
+  corsOrigins: setting(Type.Array(Type.String({ pattern: '^https?://[^\\s/]+$' }), { default: [], description: 'Comma list of browser origins allowed by CORS and cookie CSRF checks.' }), 'TESSERA_CORS_ORIGINS'),
+  problemBase: setting(Type.Optional(Type.String({ minLength: 1, description: 'Base of aegis problem `type` URIs. Default PUBLIC_URL/problems.' })), 'TESSERA_PROBLEM_BASE'),
+  passwordMinLength: setting(Type.Integer({ minimum: 1, maximum: 256, default: 8, description: 'Shortest accepted password.' }), 'TESSERA_PASSWORD_MIN_LENGTH'),
+  passwordMaxLength: setting(Type.Integer({ minimum: 8, maximum: 4096, default: 256, description: 'Longest accepted password.' }), 'TESSERA_PASSWORD_MAX_LENGTH'),
+  argon2MemoryKib: setting(Type.Integer({ minimum: 19_456, default: 19_456, description: 'argon2id memory cost, KiB (OWASP minimum 19456).' }), 'TESSERA_ARGON2_MEMORY_KIB'),
+  argon2Iterations: setting(Type.Integer({ minimum: 2, default: 2, description: 'argon2id time cost.' }), 'TESSERA_ARGON2_ITERATIONS'),
+  argon2Parallelism: setting(Type.Integer({ minimum: 1, maximum: 16, default: 1, description: 'argon2id parallelism.' }), 'TESSERA_ARGON2_PARALLELISM'),
+  bootstrapSuperuserEmail: setting(Type.Optional(Type.String({ minLength: 3, description: 'Creates this superuser at start if the email does not exist.' })), 'TESSERA_BOOTSTRAP_SUPERUSER_EMAIL'),
+  bootstrapSuperuserPassword: setting(Type.Optional(Type.String({ minLength: 1, description: 'Password of the bootstrap superuser.' })), 'TESSERA_BOOTSTRAP_SUPERUSER_PASSWORD', { secret: true }),
+  logLevel: setting(
+    Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info', description: 'Log level.' }),
+    'TESSERA_LOG_LEVEL'),
+});
+
+export type Config = Static<typeof ConfigSchema>;

@@ -1,0 +1,88 @@
+import type { Logger } from 'pino';
+import { publicUrlOf } from './config/load-config.js';
+import type { Config } from './config/schema.js';
+import { createAccountTokenService } from './core/account-tokens.js';
+import { createAuthService } from './core/auth.js';
+import type { Mailer } from './core/mail-intent.js';
+import { createPasswordPolicy } from './core/password-policy.js';
+import { createRevocationList } from './core/revocation-list.js';
+import { createSessionService } from './core/sessions.js';
+import { createUserService } from './core/users.js';
+import { createAccessTokens } from './crypto/access-token.js';
+import { createKeyStore } from './crypto/key-store.js';
+import { createPasswordHasher, type Argon2Params } from './crypto/password-hasher.js';
+import { createMailer } from './mail/create-mailer.js';
+import { createDb, migrateToLatest } from './store/create-db.js';
+import { createRepos } from './store/repos/index.js';
+
+export interface ContainerOptions {
+  config: Config;
+  logger: Logger;
+  /** Tests pass cheap parameters; production always uses the validated config. */
+  hashParams?: Argon2Params;
+  /** PostgreSQL schema to use (tests isolate runs with one schema each). */
+  dbSchema?: string;
+  mailer?: Mailer;
+  now?: () => number;
+}
+
+const KEY_RELOAD_MS = 60_000;
+const REVOCATION_POLL_MS = 1_000;
+
+/** The composition root: builds every service from config, with explicit dependencies. */
+export async function createContainer(opts: ContainerOptions) {
+  const { config, logger } = opts;
+  const now = opts.now ?? Date.now;
+  const publicUrl = publicUrlOf(config);
+
+  const db = await createDb({ url: config.databaseUrl, ...(opts.dbSchema ? { schema: opts.dbSchema } : {}) });
+  await migrateToLatest(db);
+  const repos = createRepos(db);
+
+  // A retired key verifies for one token lifetime, plus a margin for instances that have not reloaded yet.
+  const verifyGraceMs = (config.accessTokenTtl + 2 * KEY_RELOAD_MS / 1000) * 1000;
+  const keys = createKeyStore(repos.signingKeys, { alg: config.jwtAlg, ...(config.jwtSecret ? { secret: config.jwtSecret } : {}), verifyGraceMs, now });
+  await keys.init();
+  const keyReload = setInterval(() => keys.reload().catch((err) => logger.warn({ err }, 'signing key reload failed')), KEY_RELOAD_MS);
+  keyReload.unref();
+
+  const accessTokens = createAccessTokens(keys, { issuer: publicUrl, audience: config.jwtAudience, ttlSeconds: config.accessTokenTtl, now });
+  const revocations = createRevocationList(repos.sessions, {
+    windowMs: (config.accessTokenTtl + 60) * 1000, pollMs: REVOCATION_POLL_MS, now,
+    onError: (err) => logger.warn({ err }, 'revocation poll failed'),
+  });
+  await revocations.start();
+
+  const hasher = createPasswordHasher(opts.hashParams ?? {
+    memoryCost: config.argon2MemoryKib, timeCost: config.argon2Iterations, parallelism: config.argon2Parallelism,
+  });
+  const policy = createPasswordPolicy({ minLength: config.passwordMinLength, maxLength: config.passwordMaxLength });
+  const mailer = opts.mailer ?? createMailer({
+    ...(config.smtpUrl ? { smtpUrl: config.smtpUrl } : {}), ...(config.mailOutbox ? { outboxDir: config.mailOutbox } : {}),
+    from: config.mailFrom, logger: { warn: (msg) => logger.warn(msg) },
+  });
+
+  const sessions = createSessionService({ repos, accessTokens, revocations, refreshTtlSeconds: config.refreshTokenTtl, now });
+  const auth = createAuthService({ repos, hasher, sessions, requireVerified: config.requireVerified });
+  const users = createUserService({ repos, hasher, policy, sessions, now });
+  const accountTokens = createAccountTokenService({
+    repos, hasher, policy, sessions, mailer, publicUrl,
+    verifyTtlSeconds: config.verifyTokenTtl, resetTtlSeconds: config.resetTokenTtl, now,
+    onMailError: (err) => logger.error({ err }, 'mail delivery failed'),
+  });
+
+  return {
+    config, logger, publicUrl, db, repos, keys, accessTokens, revocations, hasher, policy, mailer,
+    sessions, auth, users, accountTokens,
+
+    async close(): Promise<void> {
+      clearInterval(keyReload);
+      await revocations.stop();
+      await accountTokens.drain();
+      await mailer.close();
+      await db.destroy();
+    },
+  };
+}
+
+export type Container = Awaited<ReturnType<typeof createContainer>>;

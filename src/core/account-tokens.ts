@@ -1,0 +1,98 @@
+import type { PasswordHasher } from '../crypto/password-hasher.js';
+import { hashToken, randomToken } from '../crypto/random-token.js';
+import type { Repos, UserRecord } from '../store/repos/index.js';
+import { normalizeLogin } from '../store/repos/index.js';
+import { AlreadyVerified, BadResetToken, BadVerifyToken } from './errors.js';
+import type { Mailer, MailKind } from './mail-intent.js';
+import type { PasswordPolicy } from './password-policy.js';
+import type { SessionService } from './sessions.js';
+
+export interface AccountTokenDeps {
+  repos: Pick<Repos, 'users' | 'purposeTokens'>;
+  hasher: PasswordHasher;
+  policy: PasswordPolicy;
+  sessions: SessionService;
+  mailer: Mailer;
+  publicUrl: string;
+  verifyTtlSeconds: number;
+  resetTtlSeconds: number;
+  /** Delivery failures are reported here; the request that caused them never waits for or sees them. */
+  onMailError?: (err: unknown) => void;
+  now?: () => number;
+}
+
+/**
+ * Email verification and password reset: single-use random tokens, stored
+ * hashed, mailed to the user. Requests never reveal whether an account exists.
+ */
+export function createAccountTokenService(deps: AccountTokenDeps) {
+  const { repos, mailer } = deps;
+  const now = deps.now ?? Date.now;
+  const pending = new Set<Promise<void>>();
+
+  async function issue(user: UserRecord & { email: string }, kind: MailKind): Promise<void> {
+    const token = randomToken();
+    const ttl = kind === 'verify' ? deps.verifyTtlSeconds : deps.resetTtlSeconds;
+    const at = now();
+    await repos.purposeTokens.insert({
+      tokenHash: hashToken(token), userId: user.id, kind,
+      bound: kind === 'verify' ? normalizeLogin(user.email) : '', createdAt: at, expiresAt: at + ttl * 1000,
+    });
+    const path = kind === 'verify' ? '/verify' : '/reset-password';
+    // Sent in the background: answering before delivery keeps response time
+    // the same whether or not the account exists, and a mail outage never fails the request.
+    const sending = mailer.send({ kind, to: user.email, token, link: `${deps.publicUrl}${path}?token=${encodeURIComponent(token)}` })
+      .catch((err) => deps.onMailError?.(err))
+      .finally(() => pending.delete(sending));
+    pending.add(sending);
+  }
+
+  const withEmail = (u: UserRecord | undefined): u is UserRecord & { email: string } => !!u && u.email !== null && u.isActive;
+
+  return {
+    /** Waits for mail still being sent (shutdown, tests). */
+    async drain(): Promise<void> {
+      await Promise.all([...pending]);
+    },
+
+    /** Mails a verify token when the user exists, is active and is not verified; silent otherwise. */
+    async requestVerify(email: string): Promise<void> {
+      const user = await repos.users.findByEmail(email);
+      if (withEmail(user) && !user.isVerified) await issue(user, 'verify');
+    },
+
+    async verify(token: string): Promise<UserRecord> {
+      const t = await repos.purposeTokens.consume(hashToken(token), 'verify', now());
+      const user = t && (await repos.users.findById(t.userId));
+      // A token dies when the email it was sent to is no longer the user's.
+      if (!t || !user || !user.isActive || user.email === null || normalizeLogin(user.email) !== t.bound) throw new BadVerifyToken();
+      if (user.isVerified) throw new AlreadyVerified();
+      const updated = await repos.users.update(user.id, { isVerified: true, updatedAt: now() });
+      if (!updated) throw new BadVerifyToken();
+      return updated;
+    },
+
+    /** Mails a reset token when the user exists and is active; silent otherwise. */
+    async forgotPassword(email: string): Promise<void> {
+      const user = await repos.users.findByEmail(email);
+      if (withEmail(user)) await issue(user, 'reset');
+    },
+
+    /** Sets a new password from a reset token; every session of the user ends. */
+    async resetPassword(token: string, password: string): Promise<UserRecord> {
+      const hash = hashToken(token);
+      const live = await repos.purposeTokens.findLive(hash, 'reset', now());
+      const user = live && (await repos.users.findById(live.userId));
+      if (!user || !user.isActive) throw new BadResetToken();
+      // Policy first: a rejected password leaves the token usable for another try.
+      const passwordHash = await deps.hasher.hash(deps.policy.check(password, user));
+      if (!(await repos.purposeTokens.consume(hash, 'reset', now()))) throw new BadResetToken();
+      const updated = await repos.users.update(user.id, { passwordHash, updatedAt: now() });
+      await repos.purposeTokens.deleteForUser(user.id, 'reset');
+      await deps.sessions.endUserSessions(user.id);
+      return updated ?? user;
+    },
+  };
+}
+
+export type AccountTokenService = ReturnType<typeof createAccountTokenService>;

@@ -1,0 +1,135 @@
+import { randomUUID } from 'node:crypto';
+import type { AccessClaims, AccessTokens } from '../crypto/access-token.js';
+import { hashToken, randomToken } from '../crypto/random-token.js';
+import type { Repos, UserRecord } from '../store/repos/index.js';
+import { InvalidRefreshToken, InvalidToken, RefreshTokenReused, TokenExpired } from './errors.js';
+import type { RevocationList } from './revocation-list.js';
+import { effectiveScopes, narrowScopes } from './scopes.js';
+
+export interface TokenSet {
+  accessToken: string;
+  /** Seconds until the access token expires. */
+  expiresIn: number;
+  /** Present on login and on rotation; absent when a non-rotating session refreshes. */
+  refreshToken?: string;
+  scope: string[];
+  sid: string;
+  claims: AccessClaims;
+}
+
+/** Who a valid access token speaks for. */
+export interface Principal {
+  userId: string;
+  sid: string;
+  scope: string[];
+  fresh: boolean;
+  claims: AccessClaims;
+}
+
+export interface SessionServiceDeps {
+  repos: Pick<Repos, 'sessions' | 'refreshTokens' | 'users'>;
+  accessTokens: AccessTokens;
+  revocations: RevocationList;
+  refreshTtlSeconds: number;
+  now?: () => number;
+}
+
+/**
+ * Sessions and the tokens of a session. One password login is one session;
+ * ending it kills its refresh tokens in the database and its access tokens
+ * through the revocation list.
+ */
+export function createSessionService(deps: SessionServiceDeps) {
+  const { repos, accessTokens, revocations } = deps;
+  const now = deps.now ?? Date.now;
+
+  async function newRefreshToken(sessionId: string, expiresAt: number): Promise<string> {
+    const token = randomToken();
+    await repos.refreshTokens.insert({ id: randomUUID(), sessionId, tokenHash: hashToken(token), createdAt: now(), expiresAt, usedAt: null });
+    return token;
+  }
+
+  async function access(userId: string, sid: string, scope: string[], fresh: boolean) {
+    const { token, claims } = await accessTokens.sign({ sub: userId, sid, scope, fresh });
+    return { accessToken: token, expiresIn: claims.exp - claims.iat, claims };
+  }
+
+  async function endSession(sid: string): Promise<void> {
+    const at = now();
+    revocations.add(sid, at);
+    await repos.sessions.revoke(sid, at);
+  }
+
+  return {
+    /** Opens a session for a user whose password was just checked: the access token is `fresh`. */
+    async startSession(user: UserRecord, opts: { scope?: string[]; rotating?: boolean } = {}): Promise<TokenSet> {
+      const scope = narrowScopes(effectiveScopes(user), opts.scope);
+      const sid = randomUUID();
+      const createdAt = now();
+      const expiresAt = createdAt + deps.refreshTtlSeconds * 1000;
+      await repos.sessions.insert({ id: sid, userId: user.id, createdAt, expiresAt, revokedAt: null, rotating: opts.rotating ?? true, scope });
+      const refreshToken = await newRefreshToken(sid, expiresAt);
+      return { ...(await access(user.id, sid, scope, true)), refreshToken, scope, sid };
+    },
+
+    /** Adds a refresh token to an existing live session (the simple face hands them out on request). */
+    async issueRefreshToken(sid: string): Promise<string> {
+      const s = await repos.sessions.findById(sid);
+      if (!s || s.revokedAt !== null || s.expiresAt <= now()) throw new InvalidToken();
+      return newRefreshToken(sid, s.expiresAt);
+    },
+
+    /**
+     * Trades a refresh token for a new access token. Rotating sessions also
+     * get a new refresh token; presenting a spent one ends the session.
+     */
+    async refresh(refreshToken: string, opts: { scope?: string[] } = {}): Promise<TokenSet> {
+      const t = await repos.refreshTokens.findByHash(hashToken(refreshToken));
+      const at = now();
+      if (!t || t.sessionRevokedAt !== null || t.expiresAt <= at) throw new InvalidRefreshToken();
+      if (t.sessionRotating) {
+        // markUsed is the atomic step: of concurrent uses of one token only one wins.
+        if (t.usedAt !== null || !(await repos.refreshTokens.markUsed(t.id, at))) {
+          await endSession(t.sessionId);
+          throw new RefreshTokenReused();
+        }
+      }
+      const user = await repos.users.findById(t.userId);
+      if (!user || !user.isActive) {
+        await endSession(t.sessionId);
+        throw new InvalidRefreshToken();
+      }
+      // Never wider than what the login granted, nor than what the user holds now.
+      const allowed = t.sessionScope.filter((s) => effectiveScopes(user).includes(s));
+      const scope = narrowScopes(allowed, opts.scope);
+      const next = t.sessionRotating ? await newRefreshToken(t.sessionId, t.expiresAt) : undefined;
+      return { ...(await access(user.id, t.sessionId, scope, false)), ...(next ? { refreshToken: next } : {}), scope, sid: t.sessionId };
+    },
+
+    /** Validates an access token: signature, claims, expiry, and that its session is still live. */
+    async authenticate(accessToken: string): Promise<Principal> {
+      const r = await accessTokens.verify(accessToken);
+      if (!r.ok) throw r.reason === 'expired' ? new TokenExpired() : new InvalidToken();
+      if (revocations.isRevoked(r.claims.sid)) throw new InvalidToken();
+      const c = r.claims;
+      return { userId: c.sub, sid: c.sid, scope: c.scope.split(' ').filter(Boolean), fresh: c.fresh, claims: c };
+    },
+
+    /** Looks a refresh token up without spending it (introspection, revocation). */
+    async findRefreshToken(refreshToken: string) {
+      const t = await repos.refreshTokens.findByHash(hashToken(refreshToken));
+      if (!t || t.sessionRevokedAt !== null || t.expiresAt <= now() || (t.sessionRotating && t.usedAt !== null)) return undefined;
+      return t;
+    },
+
+    endSession,
+
+    /** Ends every session of a user but `exceptSid` (password change, deactivation, deletion). */
+    async endUserSessions(userId: string, exceptSid?: string): Promise<void> {
+      const at = now();
+      for (const sid of await repos.sessions.revokeAllForUser(userId, at, exceptSid)) revocations.add(sid, at);
+    },
+  };
+}
+
+export type SessionService = ReturnType<typeof createSessionService>;

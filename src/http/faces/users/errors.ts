@@ -1,0 +1,65 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import * as E from '../../../core/errors.js';
+import { classifyTransportError } from '../../fastify-errors.js';
+
+/** Domain error → [status, FastAPI Users `detail` code]. Route config may override the code. */
+const MAP: [new (...a: never[]) => E.DomainError, number, string][] = [
+  [E.InvalidCredentials, 400, 'LOGIN_BAD_CREDENTIALS'],
+  [E.UserNotVerified, 400, 'LOGIN_USER_NOT_VERIFIED'],
+  [E.UserAlreadyExists, 400, 'REGISTER_USER_ALREADY_EXISTS'],
+  [E.InvalidPassword, 400, 'REGISTER_INVALID_PASSWORD'],
+  [E.WrongPassword, 400, 'UPDATE_USER_BAD_PASSWORD'],
+  [E.BadResetToken, 400, 'RESET_PASSWORD_BAD_TOKEN'],
+  [E.BadVerifyToken, 400, 'VERIFY_USER_BAD_TOKEN'],
+  [E.AlreadyVerified, 400, 'VERIFY_USER_ALREADY_VERIFIED'],
+  [E.UserNotFound, 404, 'Not Found'],
+  [E.InvalidToken, 401, 'Unauthorized'],
+  [E.TokenExpired, 401, 'Unauthorized'],
+  [E.InvalidRefreshToken, 401, 'Unauthorized'],
+  [E.FreshTokenRequired, 403, 'FRESH_TOKEN_REQUIRED'],
+  [E.Forbidden, 403, 'Forbidden'],
+  [E.InvalidScope, 403, 'Forbidden'],
+];
+
+/** Pydantic-style error types for the ajv keywords our schemas use. */
+const PYDANTIC: Record<string, [string, string]> = {
+  required: ['missing', 'Field required'],
+  type: ['type_error', 'Input has the wrong type'],
+  format: ['value_error', 'Value is not valid'],
+  pattern: ['string_pattern_mismatch', 'String does not match the expected pattern'],
+  minLength: ['string_too_short', 'String is too short'],
+  maxLength: ['string_too_long', 'String is too long'],
+  minimum: ['greater_than_equal', 'Input is too small'],
+  maximum: ['less_than_equal', 'Input is too large'],
+  anyOf: ['union_type', 'Input does not match any allowed type'],
+};
+
+function validationDetail(err: FastifyError) {
+  const part = err.validationContext === 'querystring' ? 'query' : err.validationContext === 'params' ? 'path' : (err.validationContext ?? 'body');
+  return (err.validation ?? []).map((v) => {
+    const path = v.instancePath.split('/').filter(Boolean).map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+    const missing = (v.params as { missingProperty?: string }).missingProperty;
+    const [type, msg] = PYDANTIC[v.keyword] ?? ['value_error', 'Invalid value'];
+    return { loc: [part, ...path, ...(missing ? [missing] : [])], msg: v.keyword === 'type' ? `Input should be a valid ${(v.params as { type: string }).type}` : msg, type };
+  });
+}
+
+/** The users face's one error handler: FastAPI Users bodies, never internal detail. */
+export function usersErrorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply) {
+  if (err instanceof E.DomainError) {
+    const hit = MAP.find(([cls]) => err instanceof cls);
+    if (hit) {
+      const [, status, fallback] = hit;
+      const code = req.routeOptions.config.errorCodes?.[err.code] ?? fallback;
+      if (status === 401) reply.header('www-authenticate', 'Bearer');
+      const detail = err instanceof E.InvalidPassword ? { code, reason: err.reason } : code;
+      return reply.code(status).send({ detail });
+    }
+  }
+  const t = classifyTransportError(err);
+  if (t?.kind === 'validation') return reply.code(422).send({ detail: validationDetail(t.error) });
+  if (t?.kind === 'malformed') return reply.code(422).send({ detail: [{ loc: ['body', 0], msg: 'JSON decode error', type: 'json_invalid' }] });
+  if (t?.kind === 'status') return reply.code(t.status).send({ detail: t.message });
+  req.log.error({ err }, 'unhandled error');
+  return reply.code(500).send({ detail: 'Internal Server Error' });
+}

@@ -1,0 +1,73 @@
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { Container } from '../../../container.js';
+import { UserNotFound } from '../../../core/errors.js';
+import { userGuard } from './guard.js';
+import { AdminCreate, AdminUpdate, Detail, IdParams, ListQuery, SelfUpdate, UserRead, ValidationDetail, toUserRead } from './schemas.js';
+
+const tags = ['users'];
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const updateCodes = { user_already_exists: 'UPDATE_USER_EMAIL_ALREADY_EXISTS', invalid_password: 'UPDATE_USER_INVALID_PASSWORD' };
+const errors = { 400: Detail, 401: Detail, 403: Detail, 422: ValidationDetail };
+
+/** A non-UUID id can name no user: 404 without touching the database. */
+const userId = (id: string): string => {
+  if (!UUID.test(id)) throw new UserNotFound();
+  return id.toLowerCase();
+};
+
+/** FastAPI Users' users router, plus the admin list/create of the v0.x API. */
+export async function usersRoutes(base: FastifyInstance, { container }: { container: Container }): Promise<void> {
+  const app = base.withTypeProvider<TypeBoxTypeProvider>();
+  const { users } = container;
+  const me = { preHandler: userGuard(container, 'me') };
+  const admin = { preHandler: userGuard(container, 'admin') };
+
+  app.get('/users/me', { ...me, schema: { tags, response: { 200: UserRead, 401: Detail, 403: Detail } } }, async (req) => toUserRead(req.currentUser!));
+
+  app.patch('/users/me', { ...me, config: { errorCodes: updateCodes }, schema: { tags, body: SelfUpdate, response: { 200: UserRead, ...errors } } }, async (req) => {
+    const { email, username, password, old_password, new_password } = req.body;
+    const changes = { email, username, password: new_password ?? password };
+    const updated = await users.update(req.currentUser!.id, changes, {
+      actor: req.principal!, asAdmin: false, ...(old_password !== undefined ? { oldPassword: old_password } : {}),
+    });
+    return toUserRead(updated);
+  });
+
+  app.get('/users', { ...admin, schema: { tags, querystring: ListQuery, response: { 200: Type.Array(UserRead), ...errors } } }, async (req, reply) => {
+    const { items, total } = await users.list({ limit: req.query.limit, offset: req.query.offset, ...(req.query.q ? { q: req.query.q } : {}) });
+    reply.header('x-total-count', String(total));
+    return items.map(toUserRead);
+  });
+
+  app.route({
+    method: ['PUT', 'POST'], url: '/users', ...admin,
+    schema: { tags, body: AdminCreate, response: { 201: UserRead, ...errors } },
+    handler: async (req, reply) => {
+      const b = req.body;
+      const user = await users.create({
+        email: b.email, username: b.username ?? null, password: b.password,
+        isActive: b.is_active ?? true, isSuperuser: b.is_superuser ?? false, isVerified: b.is_verified ?? false, scopes: b.scopes ?? [],
+      });
+      return reply.code(201).send(toUserRead(user));
+    },
+  });
+
+  app.get('/users/:id', { ...admin, schema: { tags, params: IdParams, response: { 200: UserRead, ...errors, 404: Detail } } }, async (req) =>
+    toUserRead(await users.get(userId(req.params.id))));
+
+  app.patch('/users/:id', { ...admin, config: { errorCodes: updateCodes }, schema: { tags, params: IdParams, body: AdminUpdate, response: { 200: UserRead, ...errors, 404: Detail } } }, async (req) => {
+    const b = req.body;
+    const updated = await users.update(userId(req.params.id), {
+      email: b.email, username: b.username, password: b.password,
+      isActive: b.is_active, isSuperuser: b.is_superuser, isVerified: b.is_verified, scopes: b.scopes,
+    }, { actor: req.principal!, asAdmin: true });
+    return toUserRead(updated);
+  });
+
+  app.delete('/users/:id', { ...admin, schema: { tags, params: IdParams, response: { 204: Type.Null(), ...errors, 404: Detail } } }, async (req, reply) => {
+    await users.delete(userId(req.params.id));
+    return reply.code(204).send(null);
+  });
+}

@@ -1,0 +1,24 @@
+import type { Db } from '../create-db.js';
+import { createUsersRepo } from './users-repo.js';
+import { createSessionsRepo } from './sessions-repo.js';
+import { createRefreshTokensRepo } from './refresh-tokens-repo.js';
+import { createPurposeTokensRepo } from './purpose-tokens-repo.js';
+import { createSigningKeysRepo } from './signing-keys-repo.js';
+
+export function createRepos(db: Db) {
+  return {
+    users: createUsersRepo(db),
+    sessions: createSessionsRepo(db),
+    refreshTokens: createRefreshTokensRepo(db),
+    purposeTokens: createPurposeTokensRepo(db),
+    signingKeys: createSigningKeysRepo(db),
+  };
+}
+
+export type Repos = ReturnType<typeof createRepos>;
+export type { UserRecord, UserPatch, UserListQuery } from './users-repo.js';
+export { normalizeLogin } from './users-repo.js';
+export type { SessionRecord } from './sessions-repo.js';
+export type { RefreshTokenRecord, RefreshTokenWithSession } from './refresh-tokens-repo.js';
+export type { PurposeTokenRecord } from './purpose-tokens-repo.js';
+export type { SigningKeyRecord } from './signing-keys-repo.js';

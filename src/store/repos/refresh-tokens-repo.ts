@@ -1,0 +1,60 @@
+import type { Db } from '../create-db.js';
+
+export interface RefreshTokenRecord {
+  id: string;
+  sessionId: string;
+  tokenHash: string;
+  createdAt: number;
+  expiresAt: number;
+  usedAt: number | null;
+}
+
+export interface RefreshTokenWithSession extends RefreshTokenRecord {
+  userId: string;
+  sessionRevokedAt: number | null;
+  sessionRotating: boolean;
+  sessionScope: string[];
+}
+
+export function createRefreshTokensRepo(db: Db) {
+  return {
+    async insert(t: RefreshTokenRecord): Promise<void> {
+      await db.insertInto('refresh_tokens').values({
+        id: t.id, session_id: t.sessionId, token_hash: t.tokenHash,
+        created_at: t.createdAt, expires_at: t.expiresAt, used_at: t.usedAt,
+      }).execute();
+    },
+
+    async findByHash(tokenHash: string): Promise<RefreshTokenWithSession | undefined> {
+      const r = await db.selectFrom('refresh_tokens as t')
+        .innerJoin('sessions as s', 's.id', 't.session_id')
+        .select(['t.id', 't.session_id', 't.token_hash', 't.created_at', 't.expires_at', 't.used_at',
+          's.user_id', 's.revoked_at', 's.rotating', 's.scope'])
+        .where('t.token_hash', '=', tokenHash)
+        .executeTakeFirst();
+      return r && {
+        id: r.id, sessionId: r.session_id, tokenHash: r.token_hash, createdAt: Number(r.created_at),
+        expiresAt: Number(r.expires_at), usedAt: r.used_at === null ? null : Number(r.used_at),
+        userId: r.user_id, sessionRevokedAt: r.revoked_at === null ? null : Number(r.revoked_at),
+        sessionRotating: r.rotating === 1, sessionScope: r.scope.split(' ').filter(Boolean),
+      };
+    },
+
+    /**
+     * Marks a token used. The `used_at IS NULL` guard makes this the single
+     * atomic step of rotation: of concurrent callers exactly one gets true.
+     */
+    async markUsed(id: string, at: number): Promise<boolean> {
+      const res = await db.updateTable('refresh_tokens').set({ used_at: at })
+        .where('id', '=', id).where('used_at', 'is', null).executeTakeFirst();
+      return Number(res.numUpdatedRows) > 0;
+    },
+
+    /** Drops a session's refresh tokens (logout of a non-rotating session). */
+    async deleteForSession(sessionId: string): Promise<void> {
+      await db.deleteFrom('refresh_tokens').where('session_id', '=', sessionId).execute();
+    },
+  };
+}
+
+export type RefreshTokensRepo = ReturnType<typeof createRefreshTokensRepo>;

@@ -1,0 +1,62 @@
+import type { Db } from '../create-db.js';
+
+export interface SessionRecord {
+  id: string;
+  userId: string;
+  createdAt: number;
+  expiresAt: number;
+  revokedAt: number | null;
+  /** false for sessions whose refresh token is reused rather than rotated (the aegis face). */
+  rotating: boolean;
+  /** Scopes granted at login; a refresh may narrow, never widen them. */
+  scope: string[];
+}
+
+export function createSessionsRepo(db: Db) {
+  return {
+    async insert(s: SessionRecord): Promise<void> {
+      await db.insertInto('sessions').values({
+        id: s.id, user_id: s.userId, created_at: s.createdAt, expires_at: s.expiresAt,
+        revoked_at: s.revokedAt, rotating: s.rotating ? 1 : 0, scope: s.scope.join(' '),
+      }).execute();
+    },
+
+    async findById(id: string): Promise<SessionRecord | undefined> {
+      const r = await db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
+      return r && { id: r.id, userId: r.user_id, createdAt: Number(r.created_at), expiresAt: Number(r.expires_at),
+        revokedAt: r.revoked_at === null ? null : Number(r.revoked_at), rotating: r.rotating === 1,
+        scope: r.scope.split(' ').filter(Boolean) };
+    },
+
+    /** Ends one session; true when it was live until now. */
+    async revoke(id: string, at: number): Promise<boolean> {
+      const res = await db.updateTable('sessions').set({ revoked_at: at })
+        .where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
+      return Number(res.numUpdatedRows) > 0;
+    },
+
+    /** Ends every live session of a user (but `exceptId`); returns the ids it ended. */
+    async revokeAllForUser(userId: string, at: number, exceptId?: string): Promise<string[]> {
+      let q = db.updateTable('sessions').set({ revoked_at: at })
+        .where('user_id', '=', userId).where('revoked_at', 'is', null);
+      if (exceptId) q = q.where('id', '!=', exceptId);
+      const rows = await q.returning('id').execute();
+      return rows.map((r) => r.id);
+    },
+
+    /** Sessions ended at or after `since`: how instances learn of each other's revocations. */
+    async revokedSince(since: number): Promise<{ id: string; revokedAt: number }[]> {
+      const rows = await db.selectFrom('sessions').select(['id', 'revoked_at'])
+        .where('revoked_at', '>=', since).execute();
+      return rows.map((r) => ({ id: r.id, revokedAt: Number(r.revoked_at) }));
+    },
+
+    /** Drops sessions (and, by cascade, their refresh tokens) expired before `before`. */
+    async deleteExpired(before: number): Promise<number> {
+      const res = await db.deleteFrom('sessions').where('expires_at', '<', before).executeTakeFirst();
+      return Number(res.numDeletedRows);
+    },
+  };
+}
+
+export type SessionsRepo = ReturnType<typeof createSessionsRepo>;

@@ -1,0 +1,70 @@
+import type { Generated } from 'kysely';
+
+/**
+ * Table shapes shared by both dialects. Booleans are stored as 0/1 integers
+ * and times as epoch milliseconds so that one set of queries serves SQLite
+ * and PostgreSQL alike (better-sqlite3 cannot bind JS booleans).
+ */
+export interface UsersTable {
+  seq: Generated<number>; // creation order, for stable listing
+  id: string;
+  email: string | null;
+  email_normalized: string | null;
+  username: string | null;
+  username_normalized: string | null;
+  password_hash: string | null;
+  is_active: number;
+  is_superuser: number;
+  is_verified: number;
+  scopes: string; // JSON array
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SessionsTable {
+  id: string;
+  user_id: string; // no FK: a revoked session outlives its deleted user as a tombstone
+  created_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+  rotating: number;
+  /** Space-separated scopes granted at login; refreshes may only narrow them. */
+  scope: string;
+}
+
+export interface RefreshTokensTable {
+  id: string;
+  session_id: string;
+  token_hash: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+export interface PurposeTokensTable {
+  token_hash: string;
+  user_id: string;
+  kind: string;
+  /** What the token is bound to (the email for verify); a change kills it. */
+  bound: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+export interface SigningKeysTable {
+  kid: string;
+  alg: string;
+  private_jwk: string;
+  public_jwk: string;
+  created_at: number;
+  retired_at: number | null;
+}
+
+export interface Database {
+  users: UsersTable;
+  sessions: SessionsTable;
+  refresh_tokens: RefreshTokensTable;
+  purpose_tokens: PurposeTokensTable;
+  signing_keys: SigningKeysTable;
+}

@@ -1,0 +1,25 @@
+/** A write hit a unique index; `field` names the logical column (email, username, …). */
+export class UniqueViolation extends Error {
+  constructor(readonly field: string) {
+    super(`unique violation on ${field}`);
+    this.name = 'UniqueViolation';
+  }
+}
+
+const INDEX_FIELDS: Record<string, string> = {
+  users_email_uq: 'email',
+  'users.email_normalized': 'email',
+  users_username_uq: 'username',
+  'users.username_normalized': 'username',
+};
+
+/** Maps SQLite and PostgreSQL unique-constraint errors to UniqueViolation; rethrows anything else. */
+export function rethrowUnique(err: unknown): never {
+  const e = err as { code?: string; constraint?: string; message?: string };
+  if (e?.code === '23505' && e.constraint) throw new UniqueViolation(INDEX_FIELDS[e.constraint] ?? e.constraint);
+  if (e?.code === 'SQLITE_CONSTRAINT_UNIQUE' && e.message) {
+    const col = e.message.replace(/^UNIQUE constraint failed: /, '').split(',')[0]!.trim();
+    throw new UniqueViolation(INDEX_FIELDS[col] ?? col);
+  }
+  throw err;
+}
