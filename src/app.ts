@@ -7,7 +7,14 @@ import type { FaceName } from './config/schema.js';
 import type { Container } from './container.js';
 import { healthRoutes } from './http/plugins/health.js';
 import { installValidators } from './http/plugins/validation.js';
+import { installBrowserSecurity } from './http/plugins/browser-security.js';
+import { installInputGuard } from './http/plugins/input-guard.js';
+import { installRateLimits } from './http/plugins/rate-limit.js';
 import { usersFace } from './http/faces/users/index.js';
+import { oauth2Face } from './http/faces/oauth2/index.js';
+import { simpleFace } from './http/faces/simple/index.js';
+import { aegisFace } from './http/faces/aegis/index.js';
+import { packageVersion } from './package-version.js';
 import './http/route-config.js';
 
 const BODY_LIMIT = 64 * 1024;
@@ -17,6 +24,9 @@ type Face = (app: FastifyInstance, opts: { container: Container }) => Promise<vo
 /** Every face Tessera can mount; TESSERA_FACES picks which. */
 export const FACES: Partial<Record<FaceName, Face>> = {
   users: usersFace,
+  oauth2: oauth2Face,
+  simple: simpleFace,
+  aegis: aegisFace,
 };
 
 /** The Fastify instance with every configured face mounted; tests inject() into it. */
@@ -31,6 +41,9 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
     trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    // Path params of any length reach the faces, which answer e.g. 404 for a non-UUID id,
+    // instead of the router's own 414 (the request line is already bounded by Node's header limit).
+    routerOptions: { maxParamLength: 16_384 },
   });
   installValidators(app);
   app.decorateRequest('principal', null);
@@ -38,12 +51,22 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
 
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: BODY_LIMIT });
+  // Before any route: headers, CORS and no-store apply everywhere; NUL text and
+  // the routes' declared rate limits (config.limit) are checked before validation.
+  await installBrowserSecurity(app, config.corsOrigins);
+  installInputGuard(app);
+  await installRateLimits(app, container);
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
-      info: { title: 'Tessera', version: process.env.npm_package_version ?? '0.1.0', description: 'Authentication and user management with the wire formats of FastAPI Users, OAuth2, a Flask JWT service and aegis.' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      info: { title: 'Tessera', version: packageVersion, description: 'Authentication and user management with the wire formats of FastAPI Users, OAuth2, a Flask JWT service and aegis.' },
+      components: { securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+        cookie: { type: 'apiKey', in: 'cookie', name: 'tessera_auth' },
+      } },
     },
+    // Shared schemas keep their $id (e.g. UserRead) as their component name instead of def-N.
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

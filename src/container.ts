@@ -3,17 +3,26 @@ import { publicUrlOf } from './config/load-config.js';
 import type { Config } from './config/schema.js';
 import { createAccountTokenService } from './core/account-tokens.js';
 import { createAuthService } from './core/auth.js';
+import { defaultHashingLimits, queueHashing } from './core/hashing-queue.js';
+import { createIntrospection } from './core/introspection.js';
 import type { Mailer } from './core/mail-intent.js';
 import { createPasswordPolicy } from './core/password-policy.js';
+import { loadCommonPasswords } from './core/common-passwords.js';
 import { createRevocationList } from './core/revocation-list.js';
 import { createSessionService } from './core/sessions.js';
+import { createTokenRevocation } from './core/token-revocation.js';
 import { createUserService } from './core/users.js';
+import { createSocialLoginService } from './core/social-login.js';
 import { createAccessTokens } from './crypto/access-token.js';
 import { createKeyStore } from './crypto/key-store.js';
 import { createPasswordHasher, type Argon2Params } from './crypto/password-hasher.js';
+import { createSecretBox, resolveOAuthMasterKey } from './crypto/secret-box.js';
+import { createIdentityProviders, describeProviderError } from './oauth/index.js';
 import { createMailer } from './mail/create-mailer.js';
 import { createDb, migrateToLatest } from './store/create-db.js';
 import { createRepos } from './store/repos/index.js';
+import { memoryCounters, redisCounters, withFallback } from './store/rate-counters.js';
+import { createRedisClient } from './store/redis-client.js';
 
 export interface ContainerOptions {
   config: Config;
@@ -53,10 +62,13 @@ export async function createContainer(opts: ContainerOptions) {
   });
   await revocations.start();
 
-  const hasher = createPasswordHasher(opts.hashParams ?? {
+  // Bounded: at most one hash per core, a short queue, then Overloaded (503) rather than unbounded memory.
+  const hasher = queueHashing(createPasswordHasher(opts.hashParams ?? {
     memoryCost: config.argon2MemoryKib, timeCost: config.argon2Iterations, parallelism: config.argon2Parallelism,
+  }), defaultHashingLimits());
+  const policy = createPasswordPolicy({
+    minLength: config.passwordMinLength, maxLength: config.passwordMaxLength, commonPasswords: await loadCommonPasswords(config.passwordMinLength),
   });
-  const policy = createPasswordPolicy({ minLength: config.passwordMinLength, maxLength: config.passwordMaxLength });
   const mailer = opts.mailer ?? createMailer({
     ...(config.smtpUrl ? { smtpUrl: config.smtpUrl } : {}), ...(config.mailOutbox ? { outboxDir: config.mailOutbox } : {}),
     from: config.mailFrom, logger: { warn: (msg) => logger.warn(msg) },
@@ -64,22 +76,41 @@ export async function createContainer(opts: ContainerOptions) {
 
   const sessions = createSessionService({ repos, accessTokens, revocations, refreshTtlSeconds: config.refreshTokenTtl, now });
   const auth = createAuthService({ repos, hasher, sessions, requireVerified: config.requireVerified });
+  const introspection = createIntrospection({ repos, accessTokens, sessions, issuer: publicUrl, audience: config.jwtAudience, now });
+  const tokenRevocation = createTokenRevocation({ accessTokens, sessions });
   const users = createUserService({ repos, hasher, policy, sessions, now });
   const accountTokens = createAccountTokenService({
     repos, hasher, policy, sessions, mailer, publicUrl,
     verifyTtlSeconds: config.verifyTokenTtl, resetTtlSeconds: config.resetTokenTtl, now,
     onMailError: (err) => logger.error({ err }, 'mail delivery failed'),
   });
+  // Social login (TESSERA_OAUTH_<NAME>_*): provider tokens are sealed at rest under the OAuth master key.
+  const oauthKey = await resolveOAuthMasterKey({ configured: config.oauthTokenKey, needed: config.oauthProviders.length > 0, secrets: repos.serverSecrets, now: now() });
+  if (oauthKey.source === 'database') logger.warn('TESSERA_OAUTH_TOKEN_KEY is not set: provider tokens are encrypted with a key kept in the database');
+  const socialLogin = createSocialLoginService({
+    repos, users, sessions, requireVerified: config.requireVerified, now,
+    providers: createIdentityProviders(config.oauthProviders, (provider, err) => logger.warn({ provider, failure: describeProviderError(err) }, 'social login provider call failed'), now),
+    tokenBox: createSecretBox(oauthKey.key, 'oauth-tokens'), flowBox: createSecretBox(oauthKey.key, 'oauth-flow'),
+  });
+
+  // Rate-limit counters: shared through Redis when configured, and in memory whenever Redis fails.
+  let redisDown = 0;
+  const redis = config.redisUrl ? createRedisClient(config.redisUrl, (err) => {
+    if (now() - redisDown > 30_000) logger.warn({ err: { message: err.message } }, 'redis unavailable: rate limits fall back to memory');
+    redisDown = now();
+  }) : undefined;
+  const rateCounters = redis ? withFallback(redisCounters(redis), memoryCounters(now), () => { redisDown = now(); }) : memoryCounters(now);
 
   return {
-    config, logger, publicUrl, db, repos, keys, accessTokens, revocations, hasher, policy, mailer,
-    sessions, auth, users, accountTokens,
+    config, logger, publicUrl, db, repos, keys, accessTokens, revocations, hasher, policy, mailer, redis, rateCounters,
+    sessions, auth, users, accountTokens, introspection, tokenRevocation, socialLogin,
 
     async close(): Promise<void> {
       clearInterval(keyReload);
       await revocations.stop();
       await accountTokens.drain();
       await mailer.close();
+      redis?.disconnect();
       await db.destroy();
     },
   };

@@ -1,6 +1,7 @@
 import { Value } from '@sinclair/typebox/value';
 import type { TSchema } from '@sinclair/typebox';
 import { ConfigSchema, type Config } from './schema.js';
+import { loadOAuthProviders } from './oauth-providers.js';
 
 /** A bad setting; the message always names the environment variable. */
 export class ConfigError extends Error {
@@ -54,7 +55,9 @@ export function loadConfig(env: Env = process.env): Config {
     }
     out[key] = value;
   }
-  const config = out as Config;
+  // Provider settings are named after the provider, so they are scanned rather than listed in the schema.
+  const staticNames = new Set(Object.values(ConfigSchema.properties).map((p) => (p as Setting).env));
+  const config = { ...out, oauthProviders: loadOAuthProviders(env, staticNames) } as Config;
   crossCheck(config);
   return config;
 }

@@ -1,4 +1,5 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import type { OAuthProviderConfig } from './oauth-providers.js';
 
 /**
  * Every setting Tessera reads, in one place. Each property carries the
@@ -55,9 +56,14 @@ export const ConfigSchema = Type.Object({
   argon2Parallelism: setting(Type.Integer({ minimum: 1, maximum: 16, default: 1, description: 'argon2id parallelism.' }), 'TESSERA_ARGON2_PARALLELISM'),
   bootstrapSuperuserEmail: setting(Type.Optional(Type.String({ minLength: 3, description: 'Creates this superuser at start if the email does not exist.' })), 'TESSERA_BOOTSTRAP_SUPERUSER_EMAIL'),
   bootstrapSuperuserPassword: setting(Type.Optional(Type.String({ minLength: 1, description: 'Password of the bootstrap superuser.' })), 'TESSERA_BOOTSTRAP_SUPERUSER_PASSWORD', { secret: true }),
+  oauthTokenKey: setting(
+    Type.Optional(Type.String({ pattern: '^([0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=|[A-Za-z0-9_-]{43})$',
+      description: 'AES-256-GCM key for social-login provider tokens at rest: 32 bytes, hex or base64. Unset: a random key kept in the database.' })),
+    'TESSERA_OAUTH_TOKEN_KEY', { secret: true }),
   logLevel: setting(
     Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info', description: 'Log level.' }),
     'TESSERA_LOG_LEVEL'),
 });
 
-export type Config = Static<typeof ConfigSchema>;
+/** Static settings, plus the social-login providers scanned from TESSERA_OAUTH_<NAME>_* (see oauth-providers.ts). */
+export type Config = Static<typeof ConfigSchema> & { oauthProviders: OAuthProviderConfig[] };

@@ -39,26 +39,34 @@ export function createAccountTokenService(deps: AccountTokenDeps) {
       bound: kind === 'verify' ? normalizeLogin(user.email) : '', createdAt: at, expiresAt: at + ttl * 1000,
     });
     const path = kind === 'verify' ? '/verify' : '/reset-password';
-    // Sent in the background: answering before delivery keeps response time
-    // the same whether or not the account exists, and a mail outage never fails the request.
-    const sending = mailer.send({ kind, to: user.email, token, link: `${deps.publicUrl}${path}?token=${encodeURIComponent(token)}` })
+    await mailer.send({ kind, to: user.email, token, link: `${deps.publicUrl}${path}?token=${encodeURIComponent(token)}` });
+  }
+
+  /**
+   * Issues and mails a token after the response has gone (setImmediate): the
+   * answer costs the same one lookup whether or not the account exists, and a
+   * mail or database failure here never fails the request.
+   */
+  function issueLater(user: UserRecord & { email: string }, kind: MailKind): void {
+    const job: Promise<void> = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => issue(user, kind))
       .catch((err) => deps.onMailError?.(err))
-      .finally(() => pending.delete(sending));
-    pending.add(sending);
+      .finally(() => pending.delete(job));
+    pending.add(job);
   }
 
   const withEmail = (u: UserRecord | undefined): u is UserRecord & { email: string } => !!u && u.email !== null && u.isActive;
 
   return {
-    /** Waits for mail still being sent (shutdown, tests). */
+    /** Waits for tokens still being issued and mailed (shutdown, tests). */
     async drain(): Promise<void> {
-      await Promise.all([...pending]);
+      while (pending.size > 0) await Promise.all([...pending]);
     },
 
     /** Mails a verify token when the user exists, is active and is not verified; silent otherwise. */
     async requestVerify(email: string): Promise<void> {
       const user = await repos.users.findByEmail(email);
-      if (withEmail(user) && !user.isVerified) await issue(user, 'verify');
+      if (withEmail(user) && !user.isVerified) issueLater(user, 'verify');
     },
 
     async verify(token: string): Promise<UserRecord> {
@@ -75,7 +83,7 @@ export function createAccountTokenService(deps: AccountTokenDeps) {
     /** Mails a reset token when the user exists and is active; silent otherwise. */
     async forgotPassword(email: string): Promise<void> {
       const user = await repos.users.findByEmail(email);
-      if (withEmail(user)) await issue(user, 'reset');
+      if (withEmail(user)) issueLater(user, 'reset');
     },
 
     /** Sets a new password from a reset token; every session of the user ends. */

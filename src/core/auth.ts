@@ -30,8 +30,9 @@ export function createAuthService(deps: AuthServiceDeps) {
     if (!ok || !user.isActive) throw new InvalidCredentials();
     if (deps.requireVerified && !user.isVerified) throw new UserNotVerified();
     if (hasher.needsRehash(user.passwordHash)) {
-      // Imported (bcrypt, scrypt) or weaker hashes move to current argon2id parameters.
-      await repos.users.update(user.id, { passwordHash: await hasher.hash(pw) });
+      // Imported (bcrypt, scrypt) or weaker hashes move to current argon2id parameters; a
+      // compare-and-swap, so a password changed while this login ran is never overwritten.
+      await repos.users.replacePasswordHash(user.id, user.passwordHash, await hasher.hash(pw));
     }
     return user;
   }

@@ -1,3 +1,6 @@
+/** Not a domain error: the database is unreachable. Every face answers it with 503. */
+export { StoreUnavailable } from '../store/store-unavailable.js';
+
 /**
  * Every failure core can report, one class per stable code. Faces map these
  * to their own wire format in one place each (src/http/faces/<face>/errors.ts);
@@ -29,6 +32,8 @@ export class BadResetToken extends DomainError { readonly code = 'bad_reset_toke
 export class BadVerifyToken extends DomainError { readonly code = 'bad_verify_token'; }
 export class AlreadyVerified extends DomainError { readonly code = 'already_verified'; }
 export class UserNotFound extends DomainError { readonly code = 'user_not_found'; }
+/** A login that is neither a plausible email nor a username (1-64 characters, no "@", no spaces). */
+export class InvalidLogin extends DomainError { readonly code = 'invalid_login'; }
 
 /** Access token missing, malformed, forged, or of an ended session / inactive user. */
 export class InvalidToken extends DomainError { readonly code = 'invalid_token'; }
@@ -41,3 +46,21 @@ export class InvalidRefreshToken extends DomainError { readonly code: string = '
 /** An already-rotated refresh token came back: the whole session has been ended. */
 export class RefreshTokenReused extends InvalidRefreshToken { override readonly code = 'refresh_token_reused'; }
 export class InvalidScope extends DomainError { readonly code = 'invalid_scope'; }
+/** Too much password hashing already queued: refused at once (faces answer 503) rather than piling up. */
+export class Overloaded extends DomainError { readonly code = 'overloaded'; }
+
+/** Social login: no provider of that name is configured. */
+export class UnknownOAuthProvider extends DomainError { readonly code = 'unknown_oauth_provider'; }
+/** The callback's state does not match this browser's flow cookie, or the cookie is missing, forged or expired. */
+export class OAuthInvalidState extends DomainError { readonly code = 'oauth_invalid_state'; }
+/** The provider gave no usable email, and one is needed to find or create the user. */
+export class OAuthEmailUnavailable extends DomainError { readonly code = 'oauth_email_unavailable'; }
+/** A local user has the provider's email but linking is not allowed, or the identity belongs to another user. */
+export class OAuthUserAlreadyExists extends DomainError { readonly code = 'oauth_user_already_exists'; }
+/** The provider refused (e.g. access_denied, or invalid_grant for a spent code); `reason` is its OAuth error code. */
+export class OAuthProviderError extends DomainError {
+  readonly code = 'oauth_provider_error';
+  constructor(readonly reason: string) { super(reason); }
+}
+/** The provider could not be reached or answered with a server error. */
+export class OAuthProviderUnavailable extends DomainError { readonly code = 'oauth_provider_unavailable'; }

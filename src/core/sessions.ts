@@ -87,21 +87,24 @@ export function createSessionService(deps: SessionServiceDeps) {
       const t = await repos.refreshTokens.findByHash(hashToken(refreshToken));
       const at = now();
       if (!t || t.sessionRevokedAt !== null || t.expiresAt <= at) throw new InvalidRefreshToken();
-      if (t.sessionRotating) {
-        // markUsed is the atomic step: of concurrent uses of one token only one wins.
-        if (t.usedAt !== null || !(await repos.refreshTokens.markUsed(t.id, at))) {
-          await endSession(t.sessionId);
-          throw new RefreshTokenReused();
-        }
+      if (t.sessionRotating && t.usedAt !== null) {
+        await endSession(t.sessionId);
+        throw new RefreshTokenReused();
       }
       const user = await repos.users.findById(t.userId);
       if (!user || !user.isActive) {
         await endSession(t.sessionId);
         throw new InvalidRefreshToken();
       }
-      // Never wider than what the login granted, nor than what the user holds now.
+      // Never wider than what the login granted, nor than what the user holds now. Checked
+      // before the token is spent, so asking for a scope one lacks does not burn it.
       const allowed = t.sessionScope.filter((s) => effectiveScopes(user).includes(s));
       const scope = narrowScopes(allowed, opts.scope);
+      // markUsed is the atomic step: of concurrent uses of one token only one wins.
+      if (t.sessionRotating && !(await repos.refreshTokens.markUsed(t.id, at))) {
+        await endSession(t.sessionId);
+        throw new RefreshTokenReused();
+      }
       const next = t.sessionRotating ? await newRefreshToken(t.sessionId, t.expiresAt) : undefined;
       return { ...(await access(user.id, t.sessionId, scope, false)), ...(next ? { refreshToken: next } : {}), scope, sid: t.sessionId };
     },

@@ -4,7 +4,7 @@ import type { Repos, UserListQuery, UserPatch, UserRecord } from '../store/repos
 import { normalizeLogin } from '../store/repos/index.js';
 import { UniqueViolation } from '../store/unique-violation.js';
 import { FreshTokenRequired, UserAlreadyExists, UserNotFound, WrongPassword } from './errors.js';
-import type { PasswordPolicy } from './password-policy.js';
+import { normalizePassword, type PasswordPolicy } from './password-policy.js';
 import type { Principal, SessionService } from './sessions.js';
 
 export interface NewUser {
@@ -85,7 +85,8 @@ export function createUserService(deps: UserServiceDeps) {
       const patch: UserPatch = {};
       const emailChanged = changes.email !== undefined && (user.email === null || normalizeLogin(changes.email) !== normalizeLogin(user.email));
       if (!ctx.asAdmin && ctx.oldPassword !== undefined) {
-        const ok = user.passwordHash !== null && (await hasher.verify(user.passwordHash, ctx.oldPassword));
+        // Normalised as at login, so a password typed on another keyboard still matches.
+        const ok = user.passwordHash !== null && (await hasher.verify(user.passwordHash, normalizePassword(ctx.oldPassword)));
         if (!ok) throw new WrongPassword();
       } else if (!ctx.asAdmin && (changes.password !== undefined || emailChanged) && !ctx.actor.fresh) {
         throw new FreshTokenRequired();

@@ -1,4 +1,5 @@
 import type { FastifyError } from 'fastify';
+import { StoreUnavailable } from '../core/errors.js';
 
 /** Classifies errors Fastify raises before a handler runs, for every face's error mapper. */
 export type TransportError =
@@ -12,6 +13,8 @@ const MESSAGES: Record<number, string> = {
 };
 
 export function classifyTransportError(err: FastifyError): TransportError | undefined {
+  // The database is unreachable: retryable, and nothing was decided (never a 500, never a wrong answer).
+  if ((err as Error) instanceof StoreUnavailable) return { kind: 'status', status: 503, message: MESSAGES[503]! };
   if (err.validation) return { kind: 'validation', error: err };
   if (err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || err instanceof SyntaxError
     || /prototype/i.test(err.message ?? '')) return { kind: 'malformed', status: 400 };

@@ -6,6 +6,8 @@ import pg from 'pg';
 import { migrationProvider } from './migrations/index.js';
 import type { Database } from './tables.js';
 import { dialectOf } from './dialect.js';
+import { guardDialect } from './guarded-dialect.js';
+import { cachePreparedStatements } from './statement-cache.js';
 
 // int8 (bigint) columns hold epoch milliseconds: safe as JS numbers.
 pg.types.setTypeParser(20, (v) => Number(v));
@@ -29,24 +31,49 @@ export async function createDb(opts: DbOptions): Promise<Db> {
     raw.pragma('synchronous = NORMAL');
     raw.pragma('foreign_keys = ON');
     raw.pragma('busy_timeout = 5000');
-    return new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+    return new Kysely<Database>({ dialect: guardDialect(new SqliteDialect({ database: cachePreparedStatements(raw) })) });
   }
   if (opts.schema && !/^[a-z_][a-z0-9_]*$/.test(opts.schema)) throw new Error('invalid schema name');
   const pool = new pg.Pool({
     connectionString: opts.url,
     max: opts.poolSize ?? 10,
     ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}),
+    // An unreachable server fails requests fast (503) instead of queueing them forever.
+    connectionTimeoutMillis: 5_000,
   });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  if (opts.schema) await sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(opts.schema)}`.execute(db);
+  // A client whose server went away emits 'error' (on the pool while idle, on itself while checked
+  // out); unhandled, it would kill the process. Its query fails (503), the pool drops it, and the
+  // next query reconnects.
+  pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
+  const db = new Kysely<Database>({ dialect: guardDialect(new PostgresDialect({ pool })) });
+  if (opts.schema) {
+    // IF NOT EXISTS is not race-free in PostgreSQL: two pools creating the schema at once
+    // can see a unique violation on the catalog, which means it exists now.
+    await sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(opts.schema)}`.execute(db).catch((err: { code?: string }) => {
+      if (err?.code !== '23505' && err?.code !== '42P06') throw err;
+    });
+  }
   return db;
 }
 
 export async function migrateToLatest(db: Db): Promise<void> {
-  const migrator = new Migrator({ db, provider: migrationProvider });
-  const { error, results } = await migrator.migrateToLatest();
-  const failed = results?.find((r) => r.status === 'Error');
-  if (error || failed) {
+  // Kysely looks for its bookkeeping tables in every schema unless told which one: another
+  // schema of the same database (another app, another Tessera) would make it skip creating ours.
+  const migrationTableSchema = dialectOf(db) === 'postgres'
+    ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema
+    : undefined;
+  const migrator = new Migrator({ db, provider: migrationProvider, ...(migrationTableSchema ? { migrationTableSchema } : {}) });
+  for (let attempt = 1; ; attempt++) {
+    const { error, results } = await migrator.migrateToLatest();
+    const failed = results?.find((r) => r.status === 'Error');
+    if (!error && !failed) return;
+    // SQLite has no migration lock between processes: one starting at the same moment as
+    // another can lose the race on the first DDL statement, and finds the work done on a retry.
+    if (dialectOf(db) === 'sqlite' && attempt < 3) {
+      await new Promise((r) => setTimeout(r, 50 * attempt));
+      continue;
+    }
     throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${(error as Error)?.message ?? 'unknown error'}`);
   }
 }

@@ -61,7 +61,29 @@ export interface SigningKeysTable {
   retired_at: number | null;
 }
 
+export interface OAuthAccountsTable {
+  id: string;
+  user_id: string;
+  provider: string;
+  /** The provider's stable subject (`sub`, or GitHub's numeric id). */
+  account_id: string;
+  account_email: string | null;
+  access_token_enc: string;
+  refresh_token_enc: string | null;
+  expires_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ServerSecretsTable {
+  name: string;
+  value: string;
+  created_at: number;
+}
+
 export interface Database {
+  oauth_accounts: OAuthAccountsTable;
+  server_secrets: ServerSecretsTable;
   users: UsersTable;
   sessions: SessionsTable;
   refresh_tokens: RefreshTokensTable;

@@ -4,6 +4,8 @@ import { createSessionsRepo } from './sessions-repo.js';
 import { createRefreshTokensRepo } from './refresh-tokens-repo.js';
 import { createPurposeTokensRepo } from './purpose-tokens-repo.js';
 import { createSigningKeysRepo } from './signing-keys-repo.js';
+import { createOAuthAccountsRepo } from './oauth-accounts-repo.js';
+import { createServerSecretsRepo } from './server-secrets-repo.js';
 
 export function createRepos(db: Db) {
   return {
@@ -12,6 +14,8 @@ export function createRepos(db: Db) {
     refreshTokens: createRefreshTokensRepo(db),
     purposeTokens: createPurposeTokensRepo(db),
     signingKeys: createSigningKeysRepo(db),
+    oauthAccounts: createOAuthAccountsRepo(db),
+    serverSecrets: createServerSecretsRepo(db),
   };
 }
 
@@ -22,3 +26,4 @@ export type { SessionRecord } from './sessions-repo.js';
 export type { RefreshTokenRecord, RefreshTokenWithSession } from './refresh-tokens-repo.js';
 export type { PurposeTokenRecord } from './purpose-tokens-repo.js';
 export type { SigningKeyRecord } from './signing-keys-repo.js';
+export type { OAuthAccountRecord, OAuthTokenPatch } from './oauth-accounts-repo.js';

@@ -103,6 +103,16 @@ export function createUsersRepo(db: Db) {
       return this.findById(id);
     },
 
+    /**
+     * Swaps the password hash only if it is still `expected`: a rehash at login
+     * never overwrites a password changed meanwhile. True when it swapped.
+     */
+    async replacePasswordHash(id: string, expected: string, next: string): Promise<boolean> {
+      const res = await db.updateTable('users').set({ password_hash: next })
+        .where('id', '=', id).where('password_hash', '=', expected).executeTakeFirst();
+      return Number(res.numUpdatedRows) > 0;
+    },
+
     async delete(id: string): Promise<boolean> {
       const res = await db.deleteFrom('users').where('id', '=', id).executeTakeFirst();
       return Number(res.numDeletedRows) > 0;

@@ -1,9 +1,10 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Container } from '../../../container.js';
-import { AUTH_COOKIE, userGuard } from './guard.js';
-import { BearerResponse, Detail, EmailBody, LoginForm, RegisterBody, ResetBody, UserRead, ValidationDetail, VerifyBody, toUserRead } from './schemas.js';
+import { AUTH_COOKIE, refuseCrossSite, userGuard } from './guard.js';
+import { sendLogin } from './login-response.js';
+import { BearerResponse, Detail, EmailBody, LoginForm, RegisterBody, ResetBody, UserRead, ValidationDetail, VerifyBody, formOrJson, security, toUserRead } from './schemas.js';
 
 const tags = ['users: auth'];
 const errors = { 400: Detail, 401: Detail, 422: ValidationDetail };
@@ -13,58 +14,53 @@ const Empty = Type.Null();
 export async function authRoutes(base: FastifyInstance, { container }: { container: Container }): Promise<void> {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
   const { auth, sessions, users, accountTokens, config } = container;
-  const authed = { preHandler: userGuard(container, 'any') };
-  const noStore = (reply: FastifyReply) => reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+  const authed = { preValidation: userGuard(container, 'any') };
 
-  app.post('/auth/jwt/login', { schema: { tags, body: LoginForm, response: { 200: BearerResponse, ...errors } } }, async (req, reply) => {
+  app.post('/auth/jwt/login', { config: { limit: 'login' }, schema: { tags, consumes: formOrJson, body: LoginForm, response: { 200: BearerResponse, ...errors } } }, async (req, reply) => {
     const { tokens } = await auth.login(req.body.username, req.body.password);
-    noStore(reply);
-    return { access_token: tokens.accessToken, token_type: 'bearer' as const, refresh_token: tokens.refreshToken!, expires_in: tokens.expiresIn };
+    return sendLogin(reply, 'jwt', tokens, config.cookieSecure);
   });
 
-  app.post('/auth/jwt/logout', { ...authed, schema: { tags, response: { 200: Empty, 401: Detail } } }, async (req) => {
+  app.post('/auth/jwt/logout', { ...authed, schema: { tags, security, response: { 200: Empty, 401: Detail } } }, async (req) => {
     await sessions.endSession(req.principal!.sid);
     return null;
   });
 
-  app.post('/auth/cookie/login', { schema: { tags, body: LoginForm, response: { 204: Empty, ...errors } } }, async (req, reply) => {
+  app.post('/auth/cookie/login', { config: { limit: 'login' }, preValidation: refuseCrossSite(container), schema: { tags, consumes: formOrJson, body: LoginForm, response: { 204: Empty, ...errors } } }, async (req, reply) => {
     const { tokens } = await auth.login(req.body.username, req.body.password);
-    noStore(reply).setCookie(AUTH_COOKIE, tokens.accessToken, {
-      httpOnly: true, sameSite: 'lax', path: '/', secure: config.cookieSecure, maxAge: tokens.expiresIn,
-    });
-    return reply.code(204).send(null);
+    return sendLogin(reply, 'cookie', tokens, config.cookieSecure);
   });
 
-  app.post('/auth/cookie/logout', { ...authed, schema: { tags, response: { 204: Empty, 401: Detail } } }, async (req, reply) => {
+  app.post('/auth/cookie/logout', { ...authed, schema: { tags, security, response: { 204: Empty, 401: Detail } } }, async (req, reply) => {
     await sessions.endSession(req.principal!.sid);
     reply.clearCookie(AUTH_COOKIE, { httpOnly: true, sameSite: 'lax', path: '/', secure: config.cookieSecure });
     return reply.code(204).send(null);
   });
 
-  app.post('/auth/register', { schema: { tags, body: RegisterBody, response: { 201: UserRead, ...errors } } }, async (req, reply) => {
+  app.post('/auth/register', { config: { limit: 'register' }, schema: { tags, body: RegisterBody, response: { 201: UserRead, ...errors } } }, async (req, reply) => {
     // is_active, is_superuser, is_verified and scopes in the body are ignored: only admins set them.
     const user = await users.create({ email: req.body.email, username: req.body.username ?? null, password: req.body.password });
     return reply.code(201).send(toUserRead(user));
   });
 
-  app.post('/auth/forgot-password', { schema: { tags, body: EmailBody, response: { 202: Empty, 422: ValidationDetail } } }, async (req, reply) => {
+  app.post('/auth/forgot-password', { config: { limit: 'mail' }, schema: { tags, body: EmailBody, response: { 202: Empty, 422: ValidationDetail } } }, async (req, reply) => {
     await accountTokens.forgotPassword(req.body.email);
     return reply.code(202).send(null);
   });
 
   app.post('/auth/reset-password', {
-    config: { errorCodes: { invalid_password: 'RESET_PASSWORD_INVALID_PASSWORD' } },
+    config: { limit: 'verify', errorCodes: { invalid_password: 'RESET_PASSWORD_INVALID_PASSWORD' } },
     schema: { tags, body: ResetBody, response: { 200: Empty, ...errors } },
   }, async (req) => {
     await accountTokens.resetPassword(req.body.token, req.body.password);
     return null;
   });
 
-  app.post('/auth/request-verify-token', { schema: { tags, body: EmailBody, response: { 202: Empty, 422: ValidationDetail } } }, async (req, reply) => {
+  app.post('/auth/request-verify-token', { config: { limit: 'mail' }, schema: { tags, body: EmailBody, response: { 202: Empty, 422: ValidationDetail } } }, async (req, reply) => {
     await accountTokens.requestVerify(req.body.email);
     return reply.code(202).send(null);
   });
 
-  app.post('/auth/verify', { schema: { tags, body: VerifyBody, response: { 200: UserRead, ...errors } } }, async (req) =>
+  app.post('/auth/verify', { config: { limit: 'verify' }, schema: { tags, body: VerifyBody, response: { 200: UserRead, ...errors } } }, async (req) =>
     toUserRead(await accountTokens.verify(req.body.token)));
 }

@@ -19,6 +19,13 @@ const MAP: [new (...a: never[]) => E.DomainError, number, string][] = [
   [E.FreshTokenRequired, 403, 'FRESH_TOKEN_REQUIRED'],
   [E.Forbidden, 403, 'Forbidden'],
   [E.InvalidScope, 403, 'Forbidden'],
+  [E.UnknownOAuthProvider, 404, 'Not Found'],
+  [E.OAuthInvalidState, 400, 'OAUTH_INVALID_STATE'],
+  [E.OAuthEmailUnavailable, 400, 'OAUTH_NOT_AVAILABLE_EMAIL'],
+  [E.OAuthUserAlreadyExists, 400, 'OAUTH_USER_ALREADY_EXISTS'],
+  [E.OAuthProviderError, 400, 'OAUTH_PROVIDER_ERROR'],
+  [E.OAuthProviderUnavailable, 502, 'OAUTH_PROVIDER_UNAVAILABLE'],
+  [E.Overloaded, 503, 'Service Unavailable'],
 ];
 
 /** Pydantic-style error types for the ajv keywords our schemas use. */
@@ -52,7 +59,8 @@ export function usersErrorHandler(err: FastifyError, req: FastifyRequest, reply:
       const [, status, fallback] = hit;
       const code = req.routeOptions.config.errorCodes?.[err.code] ?? fallback;
       if (status === 401) reply.header('www-authenticate', 'Bearer');
-      const detail = err instanceof E.InvalidPassword ? { code, reason: err.reason } : code;
+      if (status === 503) reply.header('retry-after', '1');
+      const detail = err instanceof E.InvalidPassword || err instanceof E.OAuthProviderError ? { code, reason: err.reason } : code;
       return reply.code(status).send({ detail });
     }
   }

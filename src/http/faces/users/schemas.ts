@@ -1,6 +1,11 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { UserRecord } from '../../../store/repos/index.js';
 
+/** OpenAPI: authenticated routes take the Bearer token or the session cookie. */
+export const security: { [scheme: string]: string[] }[] = [{ bearer: [] }, { cookie: [] }];
+/** OpenAPI: login bodies are OAuth2 password-flow forms; JSON with the same keys works too. */
+export const formOrJson = ['application/x-www-form-urlencoded', 'application/json'];
+
 export const Email = Type.String({ format: 'email', maxLength: 320 });
 export const Username = Type.String({ pattern: '^[^@\\s]{1,64}$', description: 'No "@" (that makes it an email) and no spaces.' });
 export const Password = Type.String({ maxLength: 4096 });
@@ -79,4 +84,5 @@ export const ListQuery = Type.Object({
   q: Type.Optional(Type.String({ maxLength: 320 })),
 });
 
-export const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+// No length or format limit here: any id that is not a UUID is a 404 (checked in the handler), never a 422.
+export const IdParams = Type.Object({ id: Type.String() });

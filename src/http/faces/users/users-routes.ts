@@ -4,7 +4,7 @@ import { Type } from '@sinclair/typebox';
 import type { Container } from '../../../container.js';
 import { UserNotFound } from '../../../core/errors.js';
 import { userGuard } from './guard.js';
-import { AdminCreate, AdminUpdate, Detail, IdParams, ListQuery, SelfUpdate, UserRead, ValidationDetail, toUserRead } from './schemas.js';
+import { AdminCreate, AdminUpdate, Detail, IdParams, ListQuery, SelfUpdate, UserRead, ValidationDetail, security, toUserRead } from './schemas.js';
 
 const tags = ['users'];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -21,12 +21,13 @@ const userId = (id: string): string => {
 export async function usersRoutes(base: FastifyInstance, { container }: { container: Container }): Promise<void> {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
   const { users } = container;
-  const me = { preHandler: userGuard(container, 'me') };
-  const admin = { preHandler: userGuard(container, 'admin') };
+  // Authentication runs before body validation, as FastAPI's dependencies do: no token is 401, not 422.
+  const me = { preValidation: userGuard(container, 'me') };
+  const admin = { preValidation: userGuard(container, 'admin') };
 
-  app.get('/users/me', { ...me, schema: { tags, response: { 200: UserRead, 401: Detail, 403: Detail } } }, async (req) => toUserRead(req.currentUser!));
+  app.get('/users/me', { ...me, schema: { tags, security, response: { 200: UserRead, 401: Detail, 403: Detail } } }, async (req) => toUserRead(req.currentUser!));
 
-  app.patch('/users/me', { ...me, config: { errorCodes: updateCodes }, schema: { tags, body: SelfUpdate, response: { 200: UserRead, ...errors } } }, async (req) => {
+  app.patch('/users/me', { ...me, config: { errorCodes: updateCodes }, schema: { tags, security, body: SelfUpdate, response: { 200: UserRead, ...errors } } }, async (req) => {
     const { email, username, password, old_password, new_password } = req.body;
     const changes = { email, username, password: new_password ?? password };
     const updated = await users.update(req.currentUser!.id, changes, {
@@ -35,7 +36,7 @@ export async function usersRoutes(base: FastifyInstance, { container }: { contai
     return toUserRead(updated);
   });
 
-  app.get('/users', { ...admin, schema: { tags, querystring: ListQuery, response: { 200: Type.Array(UserRead), ...errors } } }, async (req, reply) => {
+  app.get('/users', { ...admin, schema: { tags, security, querystring: ListQuery, response: { 200: Type.Array(UserRead), ...errors } } }, async (req, reply) => {
     const { items, total } = await users.list({ limit: req.query.limit, offset: req.query.offset, ...(req.query.q ? { q: req.query.q } : {}) });
     reply.header('x-total-count', String(total));
     return items.map(toUserRead);
@@ -43,7 +44,7 @@ export async function usersRoutes(base: FastifyInstance, { container }: { contai
 
   app.route({
     method: ['PUT', 'POST'], url: '/users', ...admin,
-    schema: { tags, body: AdminCreate, response: { 201: UserRead, ...errors } },
+    schema: { tags, security, body: AdminCreate, response: { 201: UserRead, ...errors } },
     handler: async (req, reply) => {
       const b = req.body;
       const user = await users.create({
@@ -54,10 +55,10 @@ export async function usersRoutes(base: FastifyInstance, { container }: { contai
     },
   });
 
-  app.get('/users/:id', { ...admin, schema: { tags, params: IdParams, response: { 200: UserRead, ...errors, 404: Detail } } }, async (req) =>
+  app.get('/users/:id', { ...admin, schema: { tags, security, params: IdParams, response: { 200: UserRead, ...errors, 404: Detail } } }, async (req) =>
     toUserRead(await users.get(userId(req.params.id))));
 
-  app.patch('/users/:id', { ...admin, config: { errorCodes: updateCodes }, schema: { tags, params: IdParams, body: AdminUpdate, response: { 200: UserRead, ...errors, 404: Detail } } }, async (req) => {
+  app.patch('/users/:id', { ...admin, config: { errorCodes: updateCodes }, schema: { tags, security, params: IdParams, body: AdminUpdate, response: { 200: UserRead, ...errors, 404: Detail } } }, async (req) => {
     const b = req.body;
     const updated = await users.update(userId(req.params.id), {
       email: b.email, username: b.username, password: b.password,
@@ -66,7 +67,7 @@ export async function usersRoutes(base: FastifyInstance, { container }: { contai
     return toUserRead(updated);
   });
 
-  app.delete('/users/:id', { ...admin, schema: { tags, params: IdParams, response: { 204: Type.Null(), ...errors, 404: Detail } } }, async (req, reply) => {
+  app.delete('/users/:id', { ...admin, schema: { tags, security, params: IdParams, response: { 204: Type.Null(), ...errors, 404: Detail } } }, async (req, reply) => {
     await users.delete(userId(req.params.id));
     return reply.code(204).send(null);
   });

@@ -1,0 +1,151 @@
+// The measured scenarios. Each prepares its data over HTTP (as a client would), probes the route once
+// (a 404 means the face is not built or not mounted: the scenario is skipped, loudly), and returns the
+// autocannon request for Tessera plus a same-shaped static request for the bare baseline.
+import { randomBytes } from 'node:crypto';
+
+const FORM = 'application/x-www-form-urlencoded';
+const JSON_TYPE = 'application/json';
+const PASSWORD = 'bench-correct-horse-battery';
+
+async function call(base, method, path, { form, json, token } = {}) {
+  const headers = {};
+  let body;
+  if (form) { headers['content-type'] = FORM; body = new URLSearchParams(form).toString(); }
+  if (json) { headers['content-type'] = JSON_TYPE; body = JSON.stringify(json); }
+  if (token) headers.authorization = `Bearer ${token}`;
+  const res = await fetch(base + path, { method, headers, body });
+  const text = await res.text();
+  let data;
+  try { data = JSON.parse(text); } catch { data = text; }
+  return { status: res.status, bytes: Buffer.byteLength(text), data };
+}
+
+function expect(res, status, what) {
+  if (res.status !== status) throw new Error(`${what}: expected ${status}, got ${res.status} ${JSON.stringify(res.data).slice(0, 200)}`);
+  return res;
+}
+
+const uniqueEmail = (tag) => `${tag}-${randomBytes(6).toString('hex')}@bench.example`;
+
+async function newUser(base) {
+  const email = uniqueEmail('user');
+  expect(await call(base, 'POST', '/auth/register', { json: { email, password: PASSWORD } }), 201, 'register');
+  return email;
+}
+
+async function login(base, email) {
+  return expect(await call(base, 'POST', '/auth/jwt/login', { form: { username: email, password: PASSWORD } }), 200, 'login').data;
+}
+
+/** A probe that 404s means the route does not exist in this build. */
+function routeMissing(res, route) {
+  return res.status === 404 ? `${route} answered 404: its face is not built or not mounted in this build` : undefined;
+}
+
+/** Static request of the same method, headers and body size, for the baseline. */
+function bareOf(req, body) {
+  return { method: req.method, path: req.path, headers: req.headers, ...(body !== undefined ? { body } : {}) };
+}
+
+export const SCENARIOS = {
+  /** An authenticated read: JWT check (cache), revocation check, user row, UserRead. */
+  me: {
+    title: 'GET /users/me with a JWT',
+    async prepare(base) {
+      const email = await newUser(base);
+      const { access_token: token } = await login(base, email);
+      const probe = await call(base, 'GET', '/users/me', { token });
+      const skip = routeMissing(probe, 'GET /users/me');
+      if (skip) return { skip };
+      expect(probe, 200, 'GET /users/me');
+      const req = { method: 'GET', path: '/users/me', headers: { authorization: `Bearer ${token}` } };
+      return { bytes: probe.bytes, tessera: { requests: [req] }, bare: { requests: [bareOf(req)] } };
+    },
+  },
+
+  /** RFC 7662 introspection of another user's access token by an authenticated caller. */
+  introspect: {
+    title: 'POST /oauth/introspect (access token)',
+    async prepare(base) {
+      const caller = (await login(base, await newUser(base))).access_token;
+      const subject = (await login(base, await newUser(base))).access_token;
+      const body = new URLSearchParams({ token: subject }).toString();
+      const probe = await call(base, 'POST', '/oauth/introspect', { form: { token: subject }, token: caller });
+      const skip = routeMissing(probe, 'POST /oauth/introspect');
+      if (skip) return { skip };
+      expect(probe, 200, 'POST /oauth/introspect');
+      if (probe.data?.active !== true) throw new Error(`introspection of a live token said ${JSON.stringify(probe.data)}`);
+      const req = { method: 'POST', path: '/oauth/introspect', headers: { 'content-type': FORM, authorization: `Bearer ${caller}` }, body };
+      return { bytes: probe.bytes, tessera: { requests: [req] }, bare: { requests: [bareOf(req, body)] } };
+    },
+  },
+
+  /**
+   * refresh_token grant, a never-used token on every request. Tokens come from
+   * a FIFO pool seeded by a few password logins (one session each); every
+   * successful response puts its rotated token back at the tail. So each
+   * request spends a token exactly once, as a client chaining rotations
+   * would, without an argon2 login per measured request.
+   */
+  refresh: {
+    title: 'POST /oauth/token grant_type=refresh_token (rotating)',
+    async prepare(base, { connections }) {
+      const email = await newUser(base);
+      const pool = [];
+      for (let i = 0; i < connections * 4; i++) pool.push((await login(base, email)).refresh_token);
+      const form = (token) => new URLSearchParams({ grant_type: 'refresh_token', refresh_token: token }).toString();
+      const probe = await call(base, 'POST', '/oauth/token', { form: { grant_type: 'refresh_token', refresh_token: pool.shift() } });
+      const skip = routeMissing(probe, 'POST /oauth/token');
+      if (skip) return { skip };
+      expect(probe, 200, 'refresh_token grant');
+      pool.push(probe.data.refresh_token);
+      const stats = { exhausted: 0 };
+      const req = {
+        method: 'POST', path: '/oauth/token', headers: { 'content-type': FORM },
+        setupRequest(r) {
+          const token = pool.shift();
+          if (!token) stats.exhausted++;
+          return { ...r, body: form(token ?? 'pool-exhausted') }; // an empty pool shows up as non-2xx
+        },
+        onResponse(status, body) {
+          if (status === 200) pool.push(JSON.parse(body).refresh_token);
+        },
+      };
+      const sample = form(pool[0]);
+      return { bytes: probe.bytes, tessera: { requests: [req] }, bare: { requests: [bareOf(req, sample)] }, stats };
+    },
+  },
+
+  /** Password login: one argon2id verification, a session row, a refresh token row, a signed JWT. */
+  login: {
+    title: 'POST /auth/jwt/login (argon2id verify)',
+    hashes: true,
+    async prepare(base) {
+      const email = await newUser(base);
+      const body = new URLSearchParams({ username: email, password: PASSWORD }).toString();
+      const probe = await call(base, 'POST', '/auth/jwt/login', { form: { username: email, password: PASSWORD } });
+      const skip = routeMissing(probe, 'POST /auth/jwt/login');
+      if (skip) return { skip };
+      expect(probe, 200, 'login');
+      const req = { method: 'POST', path: '/auth/jwt/login', headers: { 'content-type': FORM }, body };
+      return { bytes: probe.bytes, tessera: { requests: [req] }, bare: { requests: [bareOf(req, body)] } };
+    },
+  },
+
+  /** Registration with a new email each time: policy check, one argon2id hash, an insert. */
+  register: {
+    title: 'POST /auth/register (argon2id hash)',
+    async prepare(base) {
+      const run = randomBytes(4).toString('hex');
+      let n = 0;
+      const body = () => JSON.stringify({ email: `r${run}-${n++}@bench.example`, password: PASSWORD });
+      const first = JSON.parse(body());
+      const probe = await call(base, 'POST', '/auth/register', { json: first });
+      const skip = routeMissing(probe, 'POST /auth/register');
+      if (skip) return { skip };
+      expect(probe, 201, 'register');
+      const req = { method: 'POST', path: '/auth/register', headers: { 'content-type': JSON_TYPE }, setupRequest: (r) => ({ ...r, body: body() }) };
+      return { bytes: probe.bytes, tessera: { requests: [req] }, bare: { requests: [bareOf(req, body())] } };
+    },
+  },
+};

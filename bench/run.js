@@ -1,0 +1,109 @@
+// `npm run bench`: every scenario against a real Tessera process and, in the same run, against a bare
+// node:http server answering a JSON body of the same size. See docs/benchmarks.md.
+//
+//   BENCH_DURATION (s, default 5)   BENCH_WARMUP (s, default 1)   BENCH_CONNECTIONS (default 10)
+//   BENCH_SCENARIOS=me,login        TESSERA_BENCH_PG=1 (also PostgreSQL; TESSERA_BENCH_PG_URL)
+//   --write                         put the results into docs/benchmarks.md
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadavg } from 'node:os';
+import { ConfigSchema } from '../dist/config/schema.js';
+import { defaultHashingLimits } from '../dist/core/hashing-queue.js';
+import { consoleTable, goalLines, markdown } from './lib/report.js';
+import { measure } from './lib/measure.js';
+import { SCENARIOS } from './lib/scenarios.js';
+import { ROOT, startBare, startTessera } from './lib/tessera.js';
+
+const env = process.env;
+const params = {
+  duration: Number(env.BENCH_DURATION ?? 5),
+  warmup: Number(env.BENCH_WARMUP ?? 1),
+  connections: Number(env.BENCH_CONNECTIONS ?? 10),
+  // The production defaults, read from the config schema itself, passed explicitly to the server.
+  argon2: {
+    memoryCost: ConfigSchema.properties.argon2MemoryKib.default,
+    timeCost: ConfigSchema.properties.argon2Iterations.default,
+    parallelism: ConfigSchema.properties.argon2Parallelism.default,
+  },
+  hashing: defaultHashingLimits(env),
+  threadpool: Number(env.UV_THREADPOOL_SIZE) || 4,
+};
+const dialects = ['sqlite', ...(env.TESSERA_BENCH_PG === '1' ? ['postgres'] : [])];
+const pgUrl = env.TESSERA_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const names = (env.BENCH_SCENARIOS ?? Object.keys(SCENARIOS).join(',')).split(',').map((s) => s.trim()).filter(Boolean);
+for (const n of names) if (!SCENARIOS[n]) throw new Error(`unknown scenario ${n}; known: ${Object.keys(SCENARIOS).join(', ')}`);
+const serverEnv = {
+  TESSERA_ARGON2_MEMORY_KIB: String(params.argon2.memoryCost),
+  TESSERA_ARGON2_ITERATIONS: String(params.argon2.timeCost),
+  TESSERA_ARGON2_PARALLELISM: String(params.argon2.parallelism),
+};
+
+/** Raw argon2id verifications per second in a bare process: same parameters, same concurrency as the server. */
+function rawArgon2(seconds) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, 'bench/lib/argon2-rate.js'),
+      JSON.stringify({ ...params.argon2, concurrency: params.hashing.concurrency, seconds })], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`argon2-rate exited ${code}`))));
+  });
+}
+
+const log = (msg) => process.stderr.write(`${msg}\n`);
+
+async function runScenario(dialect, name) {
+  const scenario = SCENARIOS[name];
+  const server = await startTessera({ dialect, pgUrl, env: serverEnv });
+  try {
+    log(`${dialect} ${name}: ${scenario.title} — ready in ${server.readyMs.toFixed(0)} ms`);
+    const prep = await scenario.prepare(server.base, params);
+    if (prep.skip) {
+      log(`  SKIPPED: ${prep.skip}`);
+      return { dialect, scenario: name, skip: prep.skip };
+    }
+    const run = { connections: params.connections, duration: params.duration, warmup: params.warmup };
+    const bare = await startBare(prep.bytes);
+    let bareResult;
+    try {
+      bareResult = await measure(bare.base, prep.bare, { ...run, pid: bare.pid });
+    } finally {
+      await bare.stop();
+    }
+    log(`  bare node:http (${prep.bytes} B body): ${bareResult.rps.toFixed(0)} req/s`);
+    const raw = scenario.hashes ? await rawArgon2(params.duration) : undefined;
+    if (raw) log(`  raw argon2id, ${params.hashing.concurrency} at once: ${raw.rate.toFixed(1)} verifications/s`);
+    const tessera = await measure(server.base, prep.tessera, { ...run, pid: server.pid });
+    const peakRssMb = server.peakRssMb();
+    log(`  tessera: ${tessera.rps.toFixed(0)} req/s, statuses ${JSON.stringify(tessera.statuses)}, errors ${tessera.errors}, peak RSS ${peakRssMb.toFixed(1)} MB`);
+    if (prep.stats?.exhausted) log(`  refresh-token pool ran dry ${prep.stats.exhausted} times (counted as non-2xx)`);
+    return {
+      dialect, scenario: name, tessera, bare: bareResult, ratio: tessera.rps / bareResult.rps, bytes: prep.bytes,
+      raw, loginOverRaw: raw ? tessera.rps / raw.rate : undefined, peakRssMb, readyMs: server.readyMs,
+    };
+  } finally {
+    await server.stop();
+  }
+}
+
+const started = new Date();
+const loadBefore = loadavg();
+const rows = [];
+for (const dialect of dialects) for (const name of names) rows.push(await runScenario(dialect, name));
+const loadAfter = loadavg();
+
+process.stdout.write(`\n${consoleTable(rows)}\n\n${goalLines(rows).join('\n')}\n`);
+
+if (process.argv.includes('--write')) {
+  const file = join(ROOT, 'docs/benchmarks.md');
+  const shown = Object.entries(env).filter(([k]) => k.startsWith('BENCH_') || k === 'TESSERA_BENCH_PG').map(([k, v]) => `${k}=${v} `).join('');
+  const block = markdown({ rows, params, started, command: `${shown}npm run bench -- --write`, loadBefore, loadAfter });
+  const START = '<!-- bench:results:start -->';
+  const END = '<!-- bench:results:end -->';
+  const doc = existsSync(file) ? readFileSync(file, 'utf8') : `# Benchmarks\n\n${START}\n${END}\n`;
+  const at = doc.indexOf(START);
+  const end = doc.indexOf(END);
+  const next = at >= 0 && end > at ? `${doc.slice(0, at + START.length)}\n${block}${doc.slice(end)}` : `${doc}\n${START}\n${block}${END}\n`;
+  writeFileSync(file, next);
+  log(`results written to ${file}`);
+}

@@ -1,0 +1,100 @@
+import type { AccessTokens } from '../crypto/access-token.js';
+import type { Repos, UserRecord } from '../store/repos/index.js';
+import { effectiveScopes } from './scopes.js';
+import type { SessionService } from './sessions.js';
+
+/** What RFC 7662 says about a live token. */
+export interface ActiveToken {
+  active: true;
+  sub: string;
+  username: string | null;
+  scope: string;
+  exp: number;
+  iat: number;
+  token_type: 'Bearer' | 'refresh_token';
+  aud: string;
+  iss: string;
+  jti: string;
+}
+
+/** Anything not active says nothing else (RFC 7662 §2.2: no hint why). */
+export type Introspection = ActiveToken | { active: false };
+
+export interface IntrospectionDeps {
+  repos: Pick<Repos, 'sessions' | 'users'>;
+  accessTokens: AccessTokens;
+  sessions: Pick<SessionService, 'findRefreshToken'>;
+  issuer: string;
+  audience: string;
+  now?: () => number;
+}
+
+export type TokenTypeHint = 'access_token' | 'refresh_token';
+
+const INACTIVE = { active: false } as const;
+const looksLikeJwt = (t: string) => t.split('.').length === 3;
+
+/**
+ * Token introspection (RFC 7662) for access and refresh tokens. Unlike the
+ * per-request check, it asks the database: the session must still be live
+ * and its user present and active, right now, on this instance or any other.
+ */
+export function createIntrospection(deps: IntrospectionDeps) {
+  const { repos, accessTokens, sessions } = deps;
+  const now = deps.now ?? Date.now;
+
+  async function liveUser(userId: string): Promise<UserRecord | undefined> {
+    const user = await repos.users.findById(userId);
+    return user?.isActive ? user : undefined;
+  }
+
+  async function access(token: string): Promise<ActiveToken | undefined> {
+    const r = await accessTokens.verify(token);
+    // verify() allows 30 s of clock leeway for other servers; introspection answers on our own clock.
+    if (!r.ok || r.claims.exp * 1000 <= now()) return undefined;
+    const c = r.claims;
+    const session = await repos.sessions.findById(c.sid);
+    if (!session || session.revokedAt !== null || session.userId !== c.sub) return undefined;
+    const user = await liveUser(c.sub);
+    if (!user) return undefined;
+    return {
+      active: true, sub: c.sub, username: user.username ?? user.email, scope: c.scope,
+      exp: c.exp, iat: c.iat, token_type: 'Bearer', aud: c.aud, iss: c.iss, jti: c.jti,
+    };
+  }
+
+  async function refresh(token: string): Promise<ActiveToken | undefined> {
+    const t = await sessions.findRefreshToken(token);
+    if (!t) return undefined;
+    const user = await liveUser(t.userId);
+    if (!user) return undefined;
+    // What a refresh would grant: the login's scopes the user still holds.
+    const held = effectiveScopes(user);
+    const scope = t.sessionScope.filter((s) => held.includes(s)).join(' ');
+    return {
+      active: true, sub: user.id, username: user.username ?? user.email, scope,
+      exp: Math.floor(t.expiresAt / 1000), iat: Math.floor(t.createdAt / 1000), token_type: 'refresh_token',
+      aud: deps.audience, iss: deps.issuer, jti: t.id,
+    };
+  }
+
+  return {
+    /**
+     * Describes `token` when it is live and holds every scope in `required`.
+     * The hint only orders the lookups (RFC 7662 §2.1: it may be wrong).
+     */
+    async introspect(token: string, opts: { required?: string[]; hint?: string } = {}): Promise<Introspection> {
+      const refreshFirst = opts.hint === 'refresh_token' || !looksLikeJwt(token);
+      const order = refreshFirst ? [refresh, access] : [access, refresh];
+      for (const lookup of order) {
+        const found = await lookup(token);
+        if (!found) continue;
+        const held = found.scope.split(' ');
+        return (opts.required ?? []).every((s) => held.includes(s)) ? found : INACTIVE;
+      }
+      return INACTIVE;
+    },
+  };
+}
+
+export type IntrospectionService = ReturnType<typeof createIntrospection>;

@@ -1,0 +1,160 @@
+import { randomUUID } from 'node:crypto';
+import { randomToken, safeEqual } from '../crypto/random-token.js';
+import type { SecretBox } from '../crypto/secret-box.js';
+import type { IdentityProvider, ProviderIdentity } from '../oauth/index.js';
+import { safeErrorCode } from '../oauth/provider-errors.js';
+import type { Repos, UserRecord } from '../store/repos/index.js';
+import {
+  InvalidCredentials, OAuthEmailUnavailable, OAuthInvalidState, OAuthProviderError, OAuthUserAlreadyExists,
+  UnknownOAuthProvider, UserAlreadyExists, UserNotVerified,
+} from './errors.js';
+import type { SessionService, TokenSet } from './sessions.js';
+import type { UserService } from './users.js';
+
+/** How long a browser has to come back from the provider. */
+export const FLOW_TTL_SECONDS = 600;
+
+type Mode = 'login' | 'associate';
+
+/** What the browser carries (sealed) between authorize and callback. */
+interface Flow {
+  p: string; // provider
+  m: Mode;
+  b: string; // login backend chosen by the client, opaque to core
+  u: string | null; // the user linking an identity (associate)
+  s: string; // state
+  cv: string; // PKCE verifier
+  n: string; // nonce
+  r: string; // redirect URI
+  e: number; // expiry, epoch ms
+}
+
+export interface SocialLoginDeps {
+  repos: Pick<Repos, 'users' | 'oauthAccounts'>;
+  users: UserService;
+  sessions: SessionService;
+  providers: ReadonlyMap<string, IdentityProvider>;
+  /** Seals provider tokens at rest. */
+  tokenBox: SecretBox;
+  /** Seals the flow the browser carries in a cookie. */
+  flowBox: SecretBox;
+  requireVerified: boolean;
+  now?: () => number;
+}
+
+export interface AuthorizeInput { mode: Mode; backend: string; scopes?: string[]; redirectUri: string; userId?: string }
+export interface CallbackInput { flow: string | undefined; query: URLSearchParams }
+
+const EMAIL = /^[^\s@]+@[^\s@]+$/;
+const usableEmail = (e: string | null): string | null => (e && e.length <= 320 && EMAIL.test(e) ? e : null);
+
+/**
+ * Social login and account linking (FastAPI Users' OAuth routers). The
+ * flow's state, PKCE verifier and nonce travel sealed in an HttpOnly cookie,
+ * so a callback is accepted only in the browser that started it.
+ */
+export function createSocialLoginService(deps: SocialLoginDeps) {
+  const { repos, users, sessions, providers, tokenBox, flowBox } = deps;
+  const now = deps.now ?? Date.now;
+
+  function provider(name: string): IdentityProvider {
+    const p = providers.get(name);
+    if (!p) throw new UnknownOAuthProvider();
+    return p;
+  }
+
+  function openFlow(sealed: string | undefined, name: string, mode: Mode, userId: string | null): Flow {
+    const text = sealed ? flowBox.open(sealed) : undefined;
+    const flow = text === undefined ? undefined : (JSON.parse(text) as Flow);
+    if (!flow || flow.p !== name || flow.m !== mode || flow.u !== userId || flow.e <= now()) throw new OAuthInvalidState();
+    return flow;
+  }
+
+  /** Checks the callback against the browser's flow, then trades the code for the provider's identity. */
+  async function complete(name: string, mode: Mode, input: CallbackInput, userId: string | null) {
+    const p = provider(name);
+    const flow = openFlow(input.flow, name, mode, userId);
+    const state = input.query.get('state');
+    if (!state || !safeEqual(state, flow.s)) throw new OAuthInvalidState();
+    const error = input.query.get('error');
+    if (error !== null) throw new OAuthProviderError(safeErrorCode(error));
+    if (!input.query.get('code')) throw new OAuthProviderError('invalid_request');
+    const callbackUrl = new URL(flow.r);
+    callbackUrl.search = input.query.toString();
+    return { flow, identity: await p.exchange({ callbackUrl, state: flow.s, codeVerifier: flow.cv, nonce: flow.n }) };
+  }
+
+  const sealedTokens = (id: ProviderIdentity) => ({
+    accountEmail: id.email, accessTokenEnc: tokenBox.seal(id.tokens.accessToken),
+    refreshTokenEnc: id.tokens.refreshToken === null ? null : tokenBox.seal(id.tokens.refreshToken),
+    expiresAt: id.tokens.expiresAt, updatedAt: now(),
+  });
+
+  /** Links the identity to `user`; when a concurrent callback linked it first, that link's user wins. */
+  async function link(user: UserRecord, name: string, id: ProviderIdentity, undoCreate: boolean): Promise<UserRecord> {
+    const at = now();
+    if (await repos.oauthAccounts.insert({ id: randomUUID(), userId: user.id, provider: name, accountId: id.accountId, createdAt: at, ...sealedTokens(id) })) return user;
+    if (undoCreate) await repos.users.delete(user.id);
+    const winner = await repos.oauthAccounts.findByIdentity(name, id.accountId);
+    if (!winner || (!undoCreate && winner.userId !== user.id)) throw new OAuthUserAlreadyExists();
+    return users.get(winner.userId);
+  }
+
+  /** The linking rules: linked identity → its user; same verified email on both sides → link; no user → create. */
+  async function userFor(name: string, id: ProviderIdentity): Promise<UserRecord> {
+    const linked = await repos.oauthAccounts.findByIdentity(name, id.accountId);
+    if (linked) {
+      await repos.oauthAccounts.updateTokens(linked.id, sealedTokens(id));
+      return users.get(linked.userId);
+    }
+    const email = usableEmail(id.email);
+    if (!email) throw new OAuthEmailUnavailable();
+    const existing = await repos.users.findByEmail(email);
+    if (existing) {
+      // Either side unverified would let whoever controls the other account take this one over.
+      if (!(id.emailVerified && existing.isVerified)) throw new OAuthUserAlreadyExists();
+      return link(existing, name, id, false);
+    }
+    const created = await users.create({ email, password: null, isVerified: id.emailVerified }).catch((err: unknown) => {
+      throw err instanceof UserAlreadyExists ? new OAuthUserAlreadyExists() : err;
+    });
+    return link(created, name, id, true);
+  }
+
+  return {
+    providers: (): string[] => [...providers.keys()],
+
+    /** Starts a flow: the provider's authorization URL, and the sealed flow for the browser's cookie. */
+    async authorize(name: string, input: AuthorizeInput): Promise<{ authorizationUrl: string; flow: string; maxAgeSeconds: number }> {
+      const p = provider(name);
+      const flow: Flow = {
+        p: name, m: input.mode, b: input.backend, u: input.userId ?? null, s: randomToken(), cv: randomToken(), n: randomToken(),
+        r: input.redirectUri, e: now() + FLOW_TTL_SECONDS * 1000,
+      };
+      const scopes = input.scopes && input.scopes.length > 0 ? input.scopes : [...p.defaultScopes];
+      const authorizationUrl = await p.authorizationUrl({ redirectUri: flow.r, scopes, state: flow.s, codeVerifier: flow.cv, nonce: flow.n });
+      return { authorizationUrl, flow: flowBox.seal(JSON.stringify(flow)), maxAgeSeconds: FLOW_TTL_SECONDS };
+    },
+
+    /** Finishes a login flow: finds, links or creates the user and opens a session. */
+    async login(name: string, input: CallbackInput): Promise<{ backend: string; user: UserRecord; tokens: TokenSet }> {
+      const { flow, identity } = await complete(name, 'login', input, null);
+      const user = await userFor(name, identity);
+      if (!user.isActive) throw new InvalidCredentials();
+      if (deps.requireVerified && !user.isVerified) throw new UserNotVerified();
+      return { backend: flow.b, user, tokens: await sessions.startSession(user) };
+    },
+
+    /** Finishes an associate flow: links the identity to `userId`, who started the flow. */
+    async associate(name: string, userId: string, input: CallbackInput): Promise<UserRecord> {
+      const { identity } = await complete(name, 'associate', input, userId);
+      const linked = await repos.oauthAccounts.findByIdentity(name, identity.accountId);
+      if (linked && linked.userId !== userId) throw new OAuthUserAlreadyExists();
+      if (linked) await repos.oauthAccounts.updateTokens(linked.id, sealedTokens(identity));
+      else await link(await users.get(userId), name, identity, false);
+      return users.get(userId);
+    },
+  };
+}
+
+export type SocialLoginService = ReturnType<typeof createSocialLoginService>;

@@ -1,0 +1,28 @@
+import type { FastifyRequest } from 'fastify';
+import { missing, OAuthError } from './errors.js';
+
+/**
+ * preValidation hook: RFC 6749 §3.2 forbids repeating a parameter. The form
+ * parser turns `a=1&a=2` into an array, which must be an `invalid_request`
+ * naming the parameter, not a type error.
+ */
+export async function refuseRepeated(req: FastifyRequest): Promise<void> {
+  const body = req.body;
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return;
+  if (!String(req.headers['content-type'] ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded')) return;
+  const repeated = Object.keys(body).find((k) => Array.isArray((body as Record<string, unknown>)[k]));
+  if (repeated) throw new OAuthError('invalid_request', `parameter given more than once: ${repeated}`);
+}
+
+/** A parameter's value; an empty one counts as omitted (RFC 6749 §3.1). */
+export const param = (body: Record<string, unknown>, name: string): string | undefined => {
+  const v = body[name];
+  return typeof v === 'string' && v !== '' ? v : undefined;
+};
+
+/** A parameter the request cannot do without. */
+export function required(body: Record<string, unknown>, name: string): string {
+  const v = param(body, name);
+  if (v === undefined) throw missing(name);
+  return v;
+}

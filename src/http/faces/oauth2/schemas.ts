@@ -1,0 +1,52 @@
+import { Type } from '@sinclair/typebox';
+
+/**
+ * Request parameters are all optional strings here: which ones a request
+ * needs depends on the grant, and a missing one is an RFC 6749
+ * `invalid_request` the handler names, not a schema error. Unknown
+ * parameters are ignored, as RFC 6749 §3.2 requires.
+ */
+const Param = (maxLength = 4096) => Type.Optional(Type.String({ maxLength }));
+// A token of any length is just an unknown token (inactive, or nothing to revoke); the body limit bounds it.
+const TokenParam = Type.Optional(Type.String());
+
+export const TokenForm = Type.Object({
+  grant_type: Param(64),
+  username: Param(320),
+  password: Param(),
+  refresh_token: Param(),
+  scope: Param(1024),
+  client_id: Param(),
+}, { additionalProperties: true });
+
+export const IntrospectForm = Type.Object({
+  token: TokenParam,
+  token_type_hint: Param(64),
+  scope: Param(1024),
+}, { additionalProperties: true });
+
+export const RevokeForm = Type.Object({
+  token: TokenParam,
+  token_type_hint: Param(64),
+}, { additionalProperties: true });
+
+export const TokenResponse = Type.Object({
+  access_token: Type.String(),
+  token_type: Type.Literal('bearer'),
+  expires_in: Type.Integer(),
+  refresh_token: Type.String(),
+  scope: Type.String(),
+});
+
+export const OAuthErrorBody = Type.Object({ error: Type.String(), error_description: Type.String() });
+
+export const IntrospectionResponse = Type.Union([
+  Type.Object({
+    active: Type.Literal(true), sub: Type.String(), username: Type.Union([Type.String(), Type.Null()]), scope: Type.String(),
+    exp: Type.Integer(), iat: Type.Integer(), token_type: Type.String(), aud: Type.String(), iss: Type.String(), jti: Type.String(),
+  }),
+  Type.Object({ active: Type.Literal(false) }, { additionalProperties: false }),
+]);
+
+export const Jwks = Type.Object({ keys: Type.Array(Type.Object({}, { additionalProperties: true })) });
+export const Metadata = Type.Object({}, { additionalProperties: true });

@@ -1,0 +1,22 @@
+import type { FastifyReply } from 'fastify';
+import type { TokenSet } from '../../../core/sessions.js';
+import { AUTH_COOKIE } from './guard.js';
+
+/** FastAPI Users' two authentication backends. */
+export type LoginBackend = 'jwt' | 'cookie';
+
+export const noStore = (reply: FastifyReply) => reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+
+/**
+ * A successful login in the chosen backend's shape: jwt → 200 bearer JSON
+ * (with the refresh token); cookie → 204 and the HttpOnly session cookie.
+ * Password login and social login answer alike.
+ */
+export function sendLogin(reply: FastifyReply, backend: LoginBackend, tokens: TokenSet, cookieSecure: boolean) {
+  noStore(reply);
+  if (backend === 'cookie') {
+    reply.setCookie(AUTH_COOKIE, tokens.accessToken, { httpOnly: true, sameSite: 'lax', path: '/', secure: cookieSecure, maxAge: tokens.expiresIn });
+    return reply.code(204).send(null);
+  }
+  return reply.code(200).send({ access_token: tokens.accessToken, token_type: 'bearer' as const, refresh_token: tokens.refreshToken!, expires_in: tokens.expiresIn });
+}

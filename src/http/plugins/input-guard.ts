@@ -1,0 +1,46 @@
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
+
+/**
+ * Text with a NUL character is never a valid email, name, password or token,
+ * and PostgreSQL cannot even store it. Such a request is refused before any
+ * handler runs, as a validation error on the offending argument, so each face
+ * answers it in its own validation format.
+ */
+export function installInputGuard(app: FastifyInstance): void {
+  app.addHook('preValidation', async (req: FastifyRequest) => {
+    for (const [context, value] of [['body', req.body], ['querystring', req.query], ['params', req.params]] as const) {
+      const path = findNul(value);
+      if (path !== undefined) throw nulError(context, path);
+    }
+  });
+}
+
+/** JSON-pointer path of the first string (or key) holding NUL; iterative, so deep nesting cannot overflow the stack. */
+function findNul(root: unknown): string | undefined {
+  const stack: [unknown, string][] = [[root, '']];
+  while (stack.length > 0) {
+    const [value, path] = stack.pop()!;
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) return path;
+    } else if (value !== null && typeof value === 'object') {
+      for (const [k, v] of Object.entries(value)) {
+        const at = `${path}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+        if (k.includes('\u0000')) return at;
+        stack.push([v, at]);
+      }
+    }
+  }
+  return undefined;
+}
+
+function nulError(context: 'body' | 'querystring' | 'params', path: string): FastifyError {
+  const err = new Error(`${context}${path} must not contain NUL characters`) as FastifyError & { validationContext: string };
+  err.statusCode = 400;
+  err.code = 'FST_ERR_VALIDATION';
+  err.validationContext = context;
+  err.validation = [{
+    keyword: 'pattern', instancePath: path.replace(/\u0000/g, '\\u0000'), schemaPath: '#/nul', params: { pattern: '^[^\\u0000]*$' },
+    message: 'must not contain NUL characters',
+  }];
+  return err;
+}

@@ -1,0 +1,57 @@
+/**
+ * Named rate-limit policies. A face route names one (`config: { limit: 'login' }`)
+ * and says, if the default fields do not fit, where the account is in its
+ * arguments; the numbers live here only. docs/security.md explains each.
+ */
+export type PolicyName = 'login' | 'token' | 'register' | 'mail' | 'verify' | 'refresh';
+
+export interface Window {
+  max: number;
+  windowMs: number;
+}
+
+export interface Policy {
+  /** Requests per client address (IPv6 grouped by /64). */
+  perAddress: Window;
+  /** Requests per account (email, login name, or the token being redeemed). */
+  perAccount?: Window;
+  /** Argument names that carry the account, body first then query; the first present counts. */
+  accountFields: string[];
+  /** Failed password checks slow the account down progressively (see BACKOFF). */
+  backoff?: boolean;
+}
+
+const MINUTE = 60_000;
+
+export const POLICIES: Record<PolicyName, Policy> = {
+  // Password checks: the expensive, guessable ones.
+  login: { perAddress: { max: 30, windowMs: MINUTE }, accountFields: ['username', 'user', 'email'], backoff: true },
+  // OAuth2 token endpoint: password grant (a login) or refresh grant (a refresh).
+  token: { perAddress: { max: 60, windowMs: MINUTE }, perAccount: { max: 60, windowMs: MINUTE }, accountFields: ['username', 'refresh_token'], backoff: true },
+  register: { perAddress: { max: 20, windowMs: 10 * MINUTE }, perAccount: { max: 5, windowMs: 10 * MINUTE }, accountFields: ['email', 'username', 'user'] },
+  // Routes that send mail (forgot-password, request-verify-token): a mailbox is not a free resource.
+  mail: { perAddress: { max: 20, windowMs: 10 * MINUTE }, perAccount: { max: 3, windowMs: 10 * MINUTE }, accountFields: ['email'] },
+  // Redeeming a mailed token (verify, reset-password).
+  verify: { perAddress: { max: 30, windowMs: 10 * MINUTE }, perAccount: { max: 10, windowMs: 10 * MINUTE }, accountFields: ['token'] },
+  refresh: { perAddress: { max: 120, windowMs: MINUTE }, perAccount: { max: 30, windowMs: MINUTE }, accountFields: ['refresh_token', 'user'] },
+};
+
+/**
+ * Progressive delay after failed password checks, never a lockout. Failures
+ * are counted per (account, address) and per account over `decayMs`. Past the
+ * free allowance each further failure doubles the wait, up to a cap; a
+ * success from that address clears its count. One address can therefore
+ * never slow the account down for anyone else (it runs out of attempts
+ * first), and a distributed attack only delays the account, boundedly.
+ */
+export const BACKOFF = {
+  decayMs: 15 * MINUTE,
+  pair: { free: 5, firstDelayMs: 1_000, maxDelayMs: 15 * MINUTE },
+  account: { free: 20, firstDelayMs: 1_000, maxDelayMs: 5 * MINUTE },
+};
+
+/** The wait after the `n`-th failure: none within the allowance, then doubling up to the cap. */
+export function backoffDelay(n: number, rule: { free: number; firstDelayMs: number; maxDelayMs: number }): number {
+  if (n <= rule.free) return 0;
+  return Math.min(rule.maxDelayMs, rule.firstDelayMs * 2 ** Math.min(30, n - rule.free - 1));
+}

@@ -1,0 +1,38 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import helmet, { type FastifyHelmetOptions } from '@fastify/helmet';
+
+/**
+ * helmet's security headers, computed once. @fastify/helmet rebuilds every
+ * helmet middleware (parsing the CSP directives again) on each request,
+ * which measured at about 40% of the throughput of a simple authenticated
+ * GET (docs/benchmarks.md). With a fixed configuration (no nonces, no
+ * per-route options) the headers never change, so a throwaway instance with
+ * the same plugin and options answers one request at start, and its extra
+ * headers are copied onto every reply by one synchronous hook.
+ */
+export async function installSecurityHeaders(app: FastifyInstance, options: FastifyHelmetOptions): Promise<void> {
+  const headers = await helmetHeaders(options);
+  app.addHook('onRequest', (_req, reply, done) => {
+    reply.headers(headers);
+    done();
+  });
+}
+
+async function helmetHeaders(options: FastifyHelmetOptions): Promise<Record<string, string>> {
+  const answer = async (withHelmet: boolean) => {
+    const probe = Fastify({ logger: false });
+    if (withHelmet) await probe.register(helmet, { ...options, global: true });
+    probe.get('/', async () => 'ok');
+    const res = await probe.inject({ method: 'GET', url: '/' });
+    await probe.close();
+    return res.headers;
+  };
+  const plain = await answer(false);
+  const secured = await answer(true);
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(secured)) {
+    if (name in plain || value === undefined) continue;
+    out[name] = Array.isArray(value) ? value.join(', ') : String(value);
+  }
+  return out;
+}

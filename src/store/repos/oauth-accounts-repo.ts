@@ -1,0 +1,60 @@
+import type { Db } from '../create-db.js';
+import type { OAuthAccountsTable } from '../tables.js';
+
+/** A provider identity linked to a user; token fields are ciphertexts, sealed by core. */
+export interface OAuthAccountRecord {
+  id: string;
+  userId: string;
+  provider: string;
+  accountId: string;
+  accountEmail: string | null;
+  accessTokenEnc: string;
+  refreshTokenEnc: string | null;
+  expiresAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type OAuthTokenPatch = Pick<OAuthAccountRecord, 'accountEmail' | 'accessTokenEnc' | 'refreshTokenEnc' | 'expiresAt' | 'updatedAt'>;
+
+const toRecord = (r: OAuthAccountsTable): OAuthAccountRecord => ({
+  id: r.id, userId: r.user_id, provider: r.provider, accountId: r.account_id, accountEmail: r.account_email,
+  accessTokenEnc: r.access_token_enc, refreshTokenEnc: r.refresh_token_enc,
+  expiresAt: r.expires_at === null ? null : Number(r.expires_at),
+  createdAt: Number(r.created_at), updatedAt: Number(r.updated_at),
+});
+
+export function createOAuthAccountsRepo(db: Db) {
+  return {
+    async findByIdentity(provider: string, accountId: string): Promise<OAuthAccountRecord | undefined> {
+      const r = await db.selectFrom('oauth_accounts').selectAll()
+        .where('provider', '=', provider).where('account_id', '=', accountId).executeTakeFirst();
+      return r && toRecord(r);
+    },
+
+    async listForUser(userId: string): Promise<OAuthAccountRecord[]> {
+      const rows = await db.selectFrom('oauth_accounts').selectAll().where('user_id', '=', userId).orderBy('created_at').execute();
+      return rows.map(toRecord);
+    },
+
+    /** Links an identity; false when (provider, accountId) is already linked (a concurrent callback won). */
+    async insert(a: OAuthAccountRecord): Promise<boolean> {
+      const res = await db.insertInto('oauth_accounts').values({
+        id: a.id, user_id: a.userId, provider: a.provider, account_id: a.accountId, account_email: a.accountEmail,
+        access_token_enc: a.accessTokenEnc, refresh_token_enc: a.refreshTokenEnc, expires_at: a.expiresAt,
+        created_at: a.createdAt, updated_at: a.updatedAt,
+      }).onConflict((oc) => oc.columns(['provider', 'account_id']).doNothing()).executeTakeFirst();
+      return Number(res.numInsertedOrUpdatedRows ?? 0) > 0;
+    },
+
+    /** Stores the tokens of the latest login through this identity. */
+    async updateTokens(id: string, p: OAuthTokenPatch): Promise<void> {
+      await db.updateTable('oauth_accounts').set({
+        account_email: p.accountEmail, access_token_enc: p.accessTokenEnc, refresh_token_enc: p.refreshTokenEnc,
+        expires_at: p.expiresAt, updated_at: p.updatedAt,
+      }).where('id', '=', id).execute();
+    },
+  };
+}
+
+export type OAuthAccountsRepo = ReturnType<typeof createOAuthAccountsRepo>;

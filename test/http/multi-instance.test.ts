@@ -1,0 +1,55 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIALECTS, freshDb, startServer, type TestDb, type TestServer } from '../support/harness.js';
+import { bearer, login, register } from '../support/users-client.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe.each(DIALECTS)('two instances on one database act as one server (%s)', (dialect) => {
+  let db: TestDb;
+  let a: TestServer;
+  let b: TestServer;
+  beforeAll(async () => {
+    db = freshDb(dialect);
+    a = await startServer(dialect, {}, { db });
+    b = await startServer(dialect, {}, { db });
+  });
+  afterAll(async () => {
+    await a.close();
+    await b.close();
+    await db.drop();
+  });
+
+  it('shares signing keys: a token from one instance works on the other', async () => {
+    await register(a.app, 'percival@camelot.bt');
+    const { access_token } = await login(a.app, 'percival@camelot.bt');
+    const me = await b.app.inject({ url: '/users/me', headers: bearer(access_token) });
+    expect(me.statusCode).toBe(200);
+    expect(me.json().email).toBe('percival@camelot.bt');
+  });
+
+  it('a logout on one instance is refused by the other within the poll bound', async () => {
+    await register(a.app, 'gawain@camelot.bt');
+    const { access_token } = await login(a.app, 'gawain@camelot.bt');
+    expect((await b.app.inject({ url: '/users/me', headers: bearer(access_token) })).statusCode).toBe(200);
+    const out = await a.app.inject({ method: 'POST', url: '/auth/jwt/logout', headers: bearer(access_token) });
+    expect(out.statusCode).toBe(200);
+    // Immediate on the instance that ended the session…
+    expect((await a.app.inject({ url: '/users/me', headers: bearer(access_token) })).statusCode).toBe(401);
+    // …and on the other once its next poll (every 1 s) has run.
+    const deadline = Date.now() + 2500;
+    let status = 200;
+    while (Date.now() < deadline && status === 200) {
+      await sleep(100);
+      status = (await b.app.inject({ url: '/users/me', headers: bearer(access_token) })).statusCode;
+    }
+    expect(status).toBe(401);
+  });
+
+  it('a user deleted on one instance is refused everywhere', async () => {
+    const u = await register(a.app, 'bors@camelot.bt');
+    const { access_token } = await login(b.app, 'bors@camelot.bt');
+    await a.container.users.delete(u.id);
+    const res = await b.app.inject({ url: '/users/me', headers: bearer(access_token) });
+    expect(res.statusCode).toBe(401);
+  });
+});

@@ -1,0 +1,63 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { createDb, migrateToLatest } from '../../src/store/create-db.js';
+import { createRepos } from '../../src/store/repos/index.js';
+import { DIALECTS, freshDb, type TestDb } from '../support/harness.js';
+
+const T = 1_700_000_000_000;
+
+describe.each(DIALECTS)('migrations (%s)', (dialect) => {
+  const dbs: TestDb[] = [];
+  const fresh = () => { const d = freshDb(dialect); dbs.push(d); return d; };
+  const open = (d: TestDb) => createDb({ url: d.url, ...(d.schema ? { schema: d.schema } : {}) });
+  afterAll(async () => { for (const d of dbs) await d.drop(); });
+
+  it('are idempotent: running them twice changes nothing and keeps the data', async () => {
+    const d = fresh();
+    const db = await open(d);
+    try {
+      await migrateToLatest(db);
+      const id = randomUUID();
+      await createRepos(db).users.insert({ id, email: 'kept@camelot.bt', username: null, passwordHash: null, isActive: true, isSuperuser: false, isVerified: false, scopes: [], createdAt: T, updatedAt: T });
+      await migrateToLatest(db);
+      expect((await createRepos(db).users.findById(id))?.email).toBe('kept@camelot.bt');
+    } finally {
+      await db.destroy();
+    }
+    // And from a new connection, as after a restart.
+    const again = await open(d);
+    try {
+      await migrateToLatest(again);
+      expect(await createRepos(again).users.count()).toBe(1);
+    } finally {
+      await again.destroy();
+    }
+  });
+
+  it('two instances migrating the same empty database at once both succeed', async () => {
+    const d = fresh();
+    const [a, b] = await Promise.all([open(d), open(d)]);
+    try {
+      await Promise.all([migrateToLatest(a), migrateToLatest(b)]);
+      expect(await createRepos(a).users.count()).toBe(0);
+    } finally {
+      await a.destroy();
+      await b.destroy();
+    }
+  });
+
+  it.runIf(dialect === 'postgres')('migrate a schema even when another schema of the database is already migrated', async () => {
+    const first = fresh();
+    const second = fresh();
+    const a = await open(first);
+    const b = await open(second);
+    try {
+      await migrateToLatest(a);
+      await migrateToLatest(b);
+      expect(await createRepos(b).users.count()).toBe(0);
+    } finally {
+      await a.destroy();
+      await b.destroy();
+    }
+  });
+});

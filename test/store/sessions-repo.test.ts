@@ -1,0 +1,74 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SessionRecord } from '../../src/store/repos/index.js';
+import { DIALECTS } from '../support/harness.js';
+import { openStore, type TestStore } from '../support/store.js';
+
+const T = 1_700_000_000_000;
+const session = (userId: string, over: Partial<SessionRecord> = {}): SessionRecord => ({
+  id: randomUUID(), userId, createdAt: T, expiresAt: T + 3_600_000, revokedAt: null, rotating: true, scope: ['me'], ...over,
+});
+
+describe.each(DIALECTS)('sessions repo contract (%s)', (dialect) => {
+  let st: TestStore;
+  beforeAll(async () => { st = await openStore(dialect); });
+  afterAll(async () => { await st.close(); });
+  const sessions = () => st.repos.sessions;
+
+  it('round-trips every field', async () => {
+    const s = session(randomUUID(), { rotating: false, scope: ['me', 'admin', 'x:y'] });
+    await sessions().insert(s);
+    expect(await sessions().findById(s.id)).toEqual(s);
+    expect(await sessions().findById(randomUUID())).toBeUndefined();
+  });
+
+  it('revoke ends a live session once', async () => {
+    const s = session(randomUUID());
+    await sessions().insert(s);
+    expect(await sessions().revoke(s.id, T + 10)).toBe(true);
+    expect(await sessions().revoke(s.id, T + 20)).toBe(false);
+    expect((await sessions().findById(s.id))?.revokedAt).toBe(T + 10);
+    expect(await sessions().revoke(randomUUID(), T)).toBe(false);
+  });
+
+  it('revokeAllForUser ends every live session of that user but the excepted one, and returns their ids', async () => {
+    const user = randomUUID();
+    const other = randomUUID();
+    const [a, b, keep, done] = [session(user), session(user), session(user), session(user, { revokedAt: T + 1 })];
+    const foreign = session(other);
+    for (const s of [a, b, keep, done, foreign]) await sessions().insert(s);
+    const ended = await sessions().revokeAllForUser(user, T + 50, keep.id);
+    expect(ended.sort()).toEqual([a.id, b.id].sort());
+    expect((await sessions().findById(a.id))?.revokedAt).toBe(T + 50);
+    expect((await sessions().findById(keep.id))?.revokedAt).toBeNull();
+    expect((await sessions().findById(done.id))?.revokedAt).toBe(T + 1);
+    expect((await sessions().findById(foreign.id))?.revokedAt).toBeNull();
+    expect(await sessions().revokeAllForUser(user, T + 60)).toEqual([keep.id]);
+    expect(await sessions().revokeAllForUser(user, T + 70)).toEqual([]);
+  });
+
+  it('revokedSince lists sessions ended at or after a time', async () => {
+    const s1 = session(randomUUID());
+    const s2 = session(randomUUID());
+    await sessions().insert(s1);
+    await sessions().insert(s2);
+    await sessions().revoke(s1.id, T + 1_000_000);
+    await sessions().revoke(s2.id, T + 2_000_000);
+    const since = (await sessions().revokedSince(T + 2_000_000)).map((r) => r.id);
+    expect(since).toContain(s2.id);
+    expect(since).not.toContain(s1.id);
+    expect(await sessions().revokedSince(T + 1_000_000)).toEqual(expect.arrayContaining([{ id: s1.id, revokedAt: T + 1_000_000 }, { id: s2.id, revokedAt: T + 2_000_000 }]));
+  });
+
+  it('deleteExpired drops expired sessions and their refresh tokens', async () => {
+    const old = session(randomUUID(), { expiresAt: T - 1 });
+    const live = session(randomUUID(), { expiresAt: T + 10_000_000 });
+    await sessions().insert(old);
+    await sessions().insert(live);
+    await st.repos.refreshTokens.insert({ id: randomUUID(), sessionId: old.id, tokenHash: `h-${old.id}`, createdAt: T, expiresAt: T - 1, usedAt: null });
+    expect(await sessions().deleteExpired(T)).toBeGreaterThanOrEqual(1);
+    expect(await sessions().findById(old.id)).toBeUndefined();
+    expect(await sessions().findById(live.id)).toBeDefined();
+    expect(await st.repos.refreshTokens.findByHash(`h-${old.id}`)).toBeUndefined();
+  });
+});
