@@ -13,7 +13,7 @@ import { defaultHashingLimits } from '../dist/core/hashing-queue.js';
 import { consoleTable, goalLines, markdown } from './lib/report.js';
 import { measure } from './lib/measure.js';
 import { SCENARIOS } from './lib/scenarios.js';
-import { ROOT, startBare, startTessera } from './lib/tessera.js';
+import { ROOT, serverNodeFlags, startBare, startTessera } from './lib/tessera.js';
 
 const env = process.env;
 const params = {
@@ -28,6 +28,7 @@ const params = {
   },
   hashing: defaultHashingLimits(env),
   threadpool: Number(env.UV_THREADPOOL_SIZE) || 4,
+  server: ['node', ...serverNodeFlags(), 'dist/main.js'].join(' '),
 };
 const dialects = ['sqlite', ...(env.TESSERA_BENCH_PG === '1' ? ['postgres'] : [])];
 const pgUrl = env.TESSERA_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -71,9 +72,13 @@ async function runScenario(dialect, name) {
       await bare.stop();
     }
     log(`  bare node:http (${prep.bytes} B body): ${bareResult.rps.toFixed(0)} req/s`);
-    const raw = scenario.hashes ? await rawArgon2(params.duration) : undefined;
-    if (raw) log(`  raw argon2id, ${params.hashing.concurrency} at once: ${raw.rate.toFixed(1)} verifications/s`);
+    // Raw argon2id just before and just after the login run, averaged: the machine is shared, and a
+    // login figure compared with a raw figure taken at another moment would mostly measure the neighbours.
+    const rawBefore = scenario.hashes ? await rawArgon2(params.duration / 2) : undefined;
     const tessera = await measure(server.base, prep.tessera, { ...run, pid: server.pid });
+    const rawAfter = scenario.hashes ? await rawArgon2(params.duration / 2) : undefined;
+    const raw = rawBefore && rawAfter ? { rate: (rawBefore.rate + rawAfter.rate) / 2, before: rawBefore.rate, after: rawAfter.rate } : undefined;
+    if (raw) log(`  raw argon2id, ${params.hashing.concurrency} at once: ${raw.before.toFixed(1)} before, ${raw.after.toFixed(1)} after the login run (verifications/s)`);
     const peakRssMb = server.peakRssMb();
     log(`  tessera: ${tessera.rps.toFixed(0)} req/s, statuses ${JSON.stringify(tessera.statuses)}, errors ${tessera.errors}, peak RSS ${peakRssMb.toFixed(1)} MB`);
     if (prep.stats?.exhausted) log(`  refresh-token pool ran dry ${prep.stats.exhausted} times (counted as non-2xx)`);

@@ -3,7 +3,7 @@ import { publicUrlOf } from './config/load-config.js';
 import type { Config } from './config/schema.js';
 import { createAccountTokenService } from './core/account-tokens.js';
 import { createAuthService } from './core/auth.js';
-import { defaultHashingLimits, queueHashing } from './core/hashing-queue.js';
+import { defaultHashingLimits, queueHashing, type HashingLimits } from './core/hashing-queue.js';
 import { createIntrospection } from './core/introspection.js';
 import type { Mailer } from './core/mail-intent.js';
 import { createPasswordPolicy } from './core/password-policy.js';
@@ -29,6 +29,8 @@ export interface ContainerOptions {
   logger: Logger;
   /** Tests pass cheap parameters; production always uses the validated config. */
   hashParams?: Argon2Params;
+  /** Tests shrink the password-hashing queue to exercise its overload answer. */
+  hashingLimits?: HashingLimits;
   /** PostgreSQL schema to use (tests isolate runs with one schema each). */
   dbSchema?: string;
   mailer?: Mailer;
@@ -65,7 +67,7 @@ export async function createContainer(opts: ContainerOptions) {
   // Bounded: at most one hash per core, a short queue, then Overloaded (503) rather than unbounded memory.
   const hasher = queueHashing(createPasswordHasher(opts.hashParams ?? {
     memoryCost: config.argon2MemoryKib, timeCost: config.argon2Iterations, parallelism: config.argon2Parallelism,
-  }), defaultHashingLimits());
+  }), opts.hashingLimits ?? defaultHashingLimits());
   const policy = createPasswordPolicy({
     minLength: config.passwordMinLength, maxLength: config.passwordMaxLength, commonPasswords: await loadCommonPasswords(config.passwordMinLength),
   });
@@ -99,7 +101,7 @@ export async function createContainer(opts: ContainerOptions) {
     if (now() - redisDown > 30_000) logger.warn({ err: { message: err.message } }, 'redis unavailable: rate limits fall back to memory');
     redisDown = now();
   }) : undefined;
-  const rateCounters = redis ? withFallback(redisCounters(redis), memoryCounters(now), () => { redisDown = now(); }) : memoryCounters(now);
+  const rateCounters = redis ? withFallback(redisCounters(redis), memoryCounters(now), () => { redisDown = now(); }, now) : memoryCounters(now);
 
   return {
     config, logger, publicUrl, db, repos, keys, accessTokens, revocations, hasher, policy, mailer, redis, rateCounters,

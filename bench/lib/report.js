@@ -2,6 +2,7 @@
 import { cpus, totalmem, release, loadavg } from 'node:os';
 
 export const GOALS = {
+  healthz: { text: '(reference, no goal)', check: () => true },
   me: { text: '≥ 0.60 × bare, 0 non-2xx', check: (r) => r.ratio >= 0.6 && r.tessera.non2xx + r.tessera.errors === 0 },
   introspect: { text: '≥ 0.50 × bare', check: (r) => r.ratio >= 0.5 },
   refresh: { text: '≥ 1000 req/s (SQLite), ≥ 500 (PostgreSQL)', check: (r) => r.tessera.rps >= (r.dialect === 'sqlite' ? 1000 : 500) },
@@ -14,6 +15,8 @@ export const READY_LIMIT_MS = 1000;
 const f0 = (x) => (Number.isFinite(x) ? x.toFixed(0) : '–');
 const f1 = (x) => (Number.isFinite(x) ? x.toFixed(1) : '–');
 const f2 = (x) => (Number.isFinite(x) ? x.toFixed(2) : '–');
+// autocannon's latency histogram has 1 ms resolution.
+const ms = (x) => (x === 0 ? '<1' : f0(x));
 
 /** Every goal a row is held to, each with its verdict. */
 export function verdicts(r) {
@@ -29,7 +32,7 @@ function columns(r) {
   if (r.skip) return [r.dialect, r.scenario, `skipped: ${r.skip}`];
   const t = r.tessera;
   return [
-    r.dialect, r.scenario, f0(t.rps), f1(t.p50), f1(t.p99), String(t.non2xx + t.errors), f0(r.bare.rps), f2(r.ratio),
+    r.dialect, r.scenario, f0(t.rps), ms(t.p50), ms(t.p99), String(t.non2xx + t.errors), f0(r.bare.rps), f2(r.ratio),
     r.raw ? `${f0(r.raw.rate)} (${f2(r.loginOverRaw)})` : '',
     f1(r.peakRssMb), f0(r.readyMs), `${f0(t.cpu.target)}%`, `${f0(t.cpu.driver)}%`, `${f0(t.cpu.other)}%`,
     verdicts(r).every((v) => v.ok) ? 'yes' : 'NO',
@@ -65,6 +68,8 @@ export function markdown({ rows, params, started, command, loadBefore, loadAfter
     '',
     `Machine: ${m.cpus} × ${m.model}, ${f1(m.memGiB)} GiB RAM, Linux ${m.kernel}, Node ${m.node}. `
       + `Load average before/after: ${loadBefore.map(f2).join(' ')} / ${loadAfter.map(f2).join(' ')}.`,
+    '',
+    `Server: \`${params.server}\` (the node flags of \`npm start\`), a fresh database per scenario, TESSERA_RATE_LIMITS=off, TESSERA_LOG_LEVEL=warn.`,
     '',
     `Parameters: ${params.connections} connections, pipelining 1, ${params.warmup} s warm-up + ${params.duration} s measured per run; `
       + `argon2id m=${params.argon2.memoryCost} KiB, t=${params.argon2.timeCost}, p=${params.argon2.parallelism}; `

@@ -48,6 +48,17 @@ function bareOf(req, body) {
 }
 
 export const SCENARIOS = {
+  /** Reference, not a goal: the same stack (hooks, security headers, logger) with no auth and no database. */
+  healthz: {
+    title: 'GET /healthz (reference: stack only)',
+    async prepare(base) {
+      const probe = await call(base, 'GET', '/healthz');
+      expect(probe, 200, 'GET /healthz');
+      const req = { method: 'GET', path: '/healthz' };
+      return { bytes: probe.bytes, tessera: { requests: [req] }, bare: { requests: [bareOf(req)] } };
+    },
+  },
+
   /** An authenticated read: JWT check (cache), revocation check, user row, UserRead. */
   me: {
     title: 'GET /users/me with a JWT',

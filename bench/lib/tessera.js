@@ -1,7 +1,7 @@
 // Spawns the real server, `node dist/main.js`, on a fresh database, and measures start-to-ready.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,6 +38,19 @@ async function freshDatabase(dialect, pgUrl, dir) {
 }
 
 /**
+ * The node flags the server runs with: those of `npm start` (package.json), so
+ * the bench measures what users run. BENCH_NODE_ARGS replaces them, for
+ * experiments (e.g. BENCH_NODE_ARGS=' ' for none at all).
+ */
+export function serverNodeFlags() {
+  if (process.env.BENCH_NODE_ARGS !== undefined) return process.env.BENCH_NODE_ARGS.split(' ').filter(Boolean);
+  const start = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.start;
+  const m = /(?:^|\s)node\s+(.*?)\s*dist\/main\.js/.exec(start);
+  if (!m) throw new Error(`cannot find the node command in the start script: ${start}`);
+  return m[1].split(/\s+/).filter(Boolean);
+}
+
+/**
  * Starts Tessera as a user would, with production defaults except: rate
  * limits off (one client address would be throttled at once) and log level
  * warn (a log line per request would be measured instead of the server).
@@ -55,9 +68,7 @@ export async function startTessera({ dialect, pgUrl, env = {} }) {
   const t0 = performance.now();
   // BENCH_CPU_PROF=<dir>: the server writes a V8 CPU profile there when it stops (see lib/profile-summary.js).
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  // BENCH_NODE_ARGS: extra node flags for the server, for experiments only; published figures use none.
-  const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...prof, ...extra, 'dist/main.js'], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...prof, ...serverNodeFlags(), 'dist/main.js'], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   const prefix = (chunk) => process.stderr.write(chunk.toString().replace(/^(?=.)/gm, '  [tessera] '));
   child.stdout.on('data', prefix);
   child.stderr.on('data', prefix);

@@ -90,7 +90,9 @@ export function createKeyStore(repo: SigningKeysRepo, opts: KeyStoreOptions) {
     async verificationKey(kid: string, alg: string): Promise<Key | undefined> {
       let k = keys.get(kid);
       if (!k && now() - lastReload > RELOAD_THROTTLE_MS) {
-        await load();
+        lastReload = now(); // throttle failed attempts too
+        // A kid we cannot look up (database down) is a kid we do not know: the token is refused, not a 503.
+        await load().catch(() => undefined);
         k = keys.get(kid);
       }
       // One algorithm per key: a token naming another algorithm is forged (e.g. HS256 signed with a public key).

@@ -1,5 +1,4 @@
 import { Algorithm, hash as argonHash, verify as argonVerify } from '@node-rs/argon2';
-import { verify as bcryptVerify } from '@node-rs/bcrypt';
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 
 export interface Argon2Params {
@@ -34,7 +33,8 @@ export function createPasswordHasher(params: Argon2Params): PasswordHasher {
     async verify(phc, password) {
       try {
         if (phc.startsWith('$argon2')) return await argonVerify(phc, password);
-        if (/^\$2[abxy]\$\d\d\$/.test(phc)) return await bcryptVerify(password, phc);
+        // Loaded on first use: only imported hashes need it, and it costs start time and memory.
+        if (/^\$2[abxy]\$\d\d\$/.test(phc)) return await (await import('@node-rs/bcrypt')).verify(password, phc);
         if (phc.startsWith('$scrypt$')) return await verifyScrypt(phc, password);
       } catch {
         return false; // a malformed stored hash never authenticates

@@ -87,16 +87,23 @@ export function redisCounters(redis: Redis, prefix = 'tessera:rl:'): RateCounter
   };
 }
 
+const BREAK_MS = 1_000;
+
 /**
  * Uses `primary` while it answers and `fallback` whenever it fails, so a
  * Redis outage weakens limits to per-instance ones instead of failing requests.
+ * After a failure `primary` is left alone for a second, so a Redis that hangs
+ * (rather than refusing) costs one timeout per second, not one per request.
  */
-export function withFallback(primary: RateCounters, fallback: RateCounters, onFallback: (err: unknown) => void): RateCounters {
+export function withFallback(primary: RateCounters, fallback: RateCounters, onFallback: (err: unknown) => void, now: () => number = Date.now): RateCounters {
+  let brokenUntil = 0;
   const guard = <A extends unknown[], R>(op: (c: RateCounters) => (...a: A) => Promise<R>) =>
     async (...a: A): Promise<R> => {
+      if (now() < brokenUntil) return op(fallback)(...a);
       try {
         return await op(primary)(...a);
       } catch (err) {
+        brokenUntil = now() + BREAK_MS;
         onFallback(err);
         return op(fallback)(...a);
       }

@@ -136,6 +136,25 @@ describe.each(DIALECTS)('rate limits (%s)', (dialect) => {
     expect((await login(uniqueEmail(), ip)).statusCode).toBe(429);
   });
 
+  it('limits refresh attempts per refresh token, across addresses (aegis and oauth2)', async () => {
+    const bogus = 'r'.repeat(43);
+    const max = POLICIES.refresh.perAccount!.max;
+    for (let i = 0; i < max; i++) {
+      expect((await s.app.inject({ method: 'POST', url: '/auth/refresh', payload: { refresh_token: bogus }, remoteAddress: randomIp() })).statusCode).toBe(401);
+    }
+    const res = await s.app.inject({ method: 'POST', url: '/auth/refresh', payload: { refresh_token: bogus }, remoteAddress: randomIp() });
+    expect(res.statusCode).toBe(429);
+    expect(errorShape('aegis', res)).toBe(true);
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    const other = 'o'.repeat(43);
+    let last;
+    for (let i = 0; i <= POLICIES.token.perAccount!.max; i++) {
+      last = await s.app.inject({ method: 'POST', url: '/oauth/token', headers: form, payload: `grant_type=refresh_token&refresh_token=${other}`, remoteAddress: randomIp() });
+    }
+    expect(last!.statusCode).toBe(429);
+    expect(errorShape('oauth2', last!)).toBe(true);
+  });
+
   it.each(FACE_NAMES.filter((f) => f !== 'users'))('answers 429 with Retry-After in the %s face format', async (face) => {
     const ip = randomIp();
     let res;

@@ -31,7 +31,7 @@ export class RateLimited extends Error {
   }
 }
 
-type Limited = FastifyRequest & { limitAccount?: { key: string; isLogin: boolean } };
+type Limited = FastifyRequest & { limitAccount: { key: string; isLogin: boolean } | null };
 
 const LOGIN_FIELDS = new Set(['username', 'user', 'email']);
 const digest = (s: string) => createHash('sha256').update(s).digest('base64url').slice(0, 22);
@@ -82,6 +82,7 @@ export async function installRateLimits(app: FastifyInstance, container: Contain
   if (!container.config.rateLimits) return;
   const counters = container.rateCounters;
   await app.register(rateLimit, { global: false, store: storeClass(counters), skipOnError: true });
+  app.decorateRequest('limitAccount', null);
 
   const limiters = Object.fromEntries(Object.entries(POLICIES).map(([name, p]) => [name, {
     address: app.createRateLimit({ max: p.perAddress.max, timeWindow: p.perAddress.windowMs, keyGenerator: (req) => `${name}:ip:${clientKey(req.ip)}` }),

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { Overloaded } from '../../src/core/errors.js';
+import { defaultHashingLimits, queueHashing } from '../../src/core/hashing-queue.js';
+import type { PasswordHasher } from '../../src/crypto/password-hasher.js';
+
+/** A hasher whose calls finish only when the test says so, recording how many run at once. */
+function manualHasher() {
+  const pending: { password: string; finish: (ok: boolean) => void; fail: (e: Error) => void }[] = [];
+  let running = 0;
+  let peak = 0;
+  const start = (password: string) => new Promise<boolean>((resolve, reject) => {
+    running++;
+    peak = Math.max(peak, running);
+    const done = () => { running--; };
+    pending.push({ password, finish: (ok) => { done(); resolve(ok); }, fail: (e) => { done(); reject(e); } });
+  });
+  const hasher: PasswordHasher = {
+    hash: async (p) => `hash:${await start(p)}`,
+    verify: (_phc, p) => start(p),
+    burn: async (p) => { await start(p); },
+    needsRehash: () => false,
+  };
+  return { hasher, pending, peak: () => peak };
+}
+
+const tick = () => new Promise((r) => setImmediate(r));
+
+describe('queueHashing', () => {
+  it('runs at most `concurrency` at once and the rest in arrival order', async () => {
+    const m = manualHasher();
+    const q = queueHashing(m.hasher, { concurrency: 2, maxQueue: 10 });
+    const results = ['a', 'b', 'c', 'd', 'e'].map((p) => q.verify('phc', p));
+    await tick();
+    expect(m.pending.map((p) => p.password)).toEqual(['a', 'b']);
+    while (m.pending.length > 0) {
+      m.pending.shift()!.finish(true);
+      await tick();
+    }
+    expect(await Promise.all(results)).toEqual([true, true, true, true, true]);
+    expect(m.peak()).toBe(2);
+  });
+
+  it('refuses with Overloaded once the queue is full, at once, without starting work', async () => {
+    const m = manualHasher();
+    const q = queueHashing(m.hasher, { concurrency: 1, maxQueue: 1 });
+    const first = q.hash('a');
+    const second = q.burn('b');
+    await expect(q.verify('phc', 'c')).rejects.toBeInstanceOf(Overloaded);
+    await tick();
+    expect(m.pending.map((p) => p.password)).toEqual(['a']);
+    m.pending.shift()!.finish(true);
+    await tick();
+    m.pending.shift()!.finish(true);
+    await expect(first).resolves.toBe('hash:true');
+    await expect(second).resolves.toBeUndefined();
+  });
+
+  it('frees the slot when a hash fails', async () => {
+    const m = manualHasher();
+    const q = queueHashing(m.hasher, { concurrency: 1, maxQueue: 0 });
+    const failing = q.verify('phc', 'a');
+    m.pending.shift()!.fail(new Error('boom'));
+    await expect(failing).rejects.toThrow('boom');
+    const next = q.verify('phc', 'b');
+    await tick();
+    m.pending.shift()!.finish(false);
+    await expect(next).resolves.toBe(false);
+  });
+
+  it('by default hashes one per core, leaving a libuv thread for JWT crypto', () => {
+    expect(defaultHashingLimits({ UV_THREADPOOL_SIZE: '1' }).concurrency).toBe(1);
+    const l = defaultHashingLimits({ UV_THREADPOOL_SIZE: '64' });
+    expect(l.concurrency).toBeGreaterThanOrEqual(1);
+    expect(l.maxQueue).toBe(32 * l.concurrency);
+  });
+});
