@@ -34,7 +34,7 @@ export function createPasswordHasher(params: Argon2Params): PasswordHasher {
       try {
         if (phc.startsWith('$argon2')) return await argonVerify(phc, password);
         // Loaded on first use: only imported hashes need it, and it costs start time and memory.
-        if (/^\$2[abxy]\$\d\d\$/.test(phc)) return await (await import('@node-rs/bcrypt')).verify(password, phc);
+        if (/^\$2[abxy]\$\d\d\$/.test(phc)) return await (await import('bcryptjs')).compare(password, phc);
         if (phc.startsWith('$scrypt$')) return await verifyScrypt(phc, password);
       } catch {
         return false; // a malformed stored hash never authenticates

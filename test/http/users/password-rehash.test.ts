@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID, scryptSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Algorithm, hash as argonHash, verify as argonVerify } from '@node-rs/argon2';
-import { hash as bcryptHash } from '@node-rs/bcrypt';
+import bcrypt from 'bcryptjs';
 import { DIALECTS, TEST_HASH, startServer, type TestServer } from '../../support/harness.js';
 import { form, sb } from '../../support/users-fixtures.js';
 
@@ -16,7 +16,7 @@ function scryptPhc(password: string): string {
 
 /** Hashes another system would have written, each imported as-is through the users repo. */
 const FOREIGN: [string, () => Promise<string>][] = [
-  ['bcrypt', () => bcryptHash(PASSWORD, 4)],
+  ['bcrypt', () => bcrypt.hash(PASSWORD, 4)],
   ['argon2id with other parameters', () => argonHash(PASSWORD, { algorithm: Algorithm.Argon2id, memoryCost: 2048, timeCost: 1, parallelism: 2 })],
   ['argon2i', () => argonHash(PASSWORD, { algorithm: Algorithm.Argon2i, memoryCost: TEST_HASH.memoryCost, timeCost: TEST_HASH.timeCost, parallelism: 1 })],
   ['scrypt (PHC)', async () => scryptPhc(PASSWORD)],
