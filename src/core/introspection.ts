@@ -53,10 +53,10 @@ export function createIntrospection(deps: IntrospectionDeps) {
     // verify() allows 30 s of clock leeway for other servers; introspection answers on our own clock.
     if (!r.ok || r.claims.exp * 1000 <= now()) return undefined;
     const c = r.claims;
-    const session = await repos.sessions.findById(c.sid);
-    if (!session || session.revokedAt !== null || session.userId !== c.sub) return undefined;
-    const user = await liveUser(c.sub);
-    if (!user) return undefined;
+    // The session and its user in one query: live session, of this subject, active user.
+    const found = await repos.users.findBySession(c.sid);
+    if (!found || found.sessionRevokedAt !== null || found.user.id !== c.sub || !found.user.isActive) return undefined;
+    const { user } = found;
     return {
       active: true, sub: c.sub, username: user.username ?? user.email, scope: c.scope,
       exp: c.exp, iat: c.iat, token_type: 'Bearer', aud: c.aud, iss: c.iss, jti: c.jti,

@@ -7,6 +7,9 @@ import { FreshTokenRequired, UserAlreadyExists, UserNotFound, WrongPassword } fr
 import { normalizePassword, type PasswordPolicy } from './password-policy.js';
 import type { Principal, SessionService } from './sessions.js';
 
+/** How logins are compared (case- and width-insensitive); faces key rate limits by it. */
+export { normalizeLogin };
+
 export interface NewUser {
   email?: string | null;
   username?: string | null;

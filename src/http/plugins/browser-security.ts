@@ -33,8 +33,9 @@ export async function installBrowserSecurity(app: FastifyInstance, corsOrigins: 
     maxAge: 600,
   });
 
-  app.addHook('onSend', async (_req, reply, payload) => {
+  // Callback style: runs on every response, no promise needed.
+  app.addHook('onSend', (_req, reply, payload, done) => {
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
-    return payload;
+    done(null, payload);
   });
 }

@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from
 import type { Container } from '../../container.js';
 import { InvalidCredentials } from '../../core/errors.js';
 import type { RateCounters } from '../../store/rate-counters.js';
-import { normalizeLogin } from '../../store/repos/index.js';
+import { normalizeLogin } from '../../core/users.js';
 import { clientKey } from '../client-address.js';
 import { BACKOFF, POLICIES, backoffDelay, type PolicyName } from './rate-limit-policies.js';
 

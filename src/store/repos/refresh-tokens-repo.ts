@@ -1,4 +1,5 @@
 import type { Db } from '../create-db.js';
+import { precompile } from './precompiled.js';
 
 export interface RefreshTokenRecord {
   id: string;
@@ -17,6 +18,12 @@ export interface RefreshTokenWithSession extends RefreshTokenRecord {
 }
 
 export function createRefreshTokensRepo(db: Db) {
+  // Every refresh and refresh-token introspection starts here: compiled once.
+  const byHash = precompile(db, 1, (tokenHash: string) => db.selectFrom('refresh_tokens as t')
+    .innerJoin('sessions as s', 's.id', 't.session_id')
+    .select(['t.id', 't.session_id', 't.token_hash', 't.created_at', 't.expires_at', 't.used_at',
+      's.user_id', 's.revoked_at', 's.rotating', 's.scope'])
+    .where('t.token_hash', '=', tokenHash));
   return {
     async insert(t: RefreshTokenRecord): Promise<void> {
       await db.insertInto('refresh_tokens').values({
@@ -26,12 +33,7 @@ export function createRefreshTokensRepo(db: Db) {
     },
 
     async findByHash(tokenHash: string): Promise<RefreshTokenWithSession | undefined> {
-      const r = await db.selectFrom('refresh_tokens as t')
-        .innerJoin('sessions as s', 's.id', 't.session_id')
-        .select(['t.id', 't.session_id', 't.token_hash', 't.created_at', 't.expires_at', 't.used_at',
-          's.user_id', 's.revoked_at', 's.rotating', 's.scope'])
-        .where('t.token_hash', '=', tokenHash)
-        .executeTakeFirst();
+      const r = (await byHash(tokenHash)).rows[0];
       return r && {
         id: r.id, sessionId: r.session_id, tokenHash: r.token_hash, createdAt: Number(r.created_at),
         expiresAt: Number(r.expires_at), usedAt: r.used_at === null ? null : Number(r.used_at),

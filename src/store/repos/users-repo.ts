@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Db } from '../create-db.js';
 import type { UsersTable } from '../tables.js';
 import { rethrowUnique } from '../unique-violation.js';
+import { precompile } from './precompiled.js';
 
 export interface UserRecord {
   id: string;
@@ -60,6 +61,14 @@ const COLUMNS = ['id', 'email', 'email_normalized', 'username', 'username_normal
 const likePattern = (q: string) => `%${normalizeLogin(q).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 export function createUsersRepo(db: Db) {
+  // Read on every authenticated request (guards, introspection, refresh): compiled once.
+  const byId = precompile(db, 1, (id: string) => db.selectFrom('users').select(COLUMNS).where('id', '=', id));
+  const bySession = precompile(db, 1, (sid: string) => db.selectFrom('sessions as s')
+    .innerJoin('users as u', 'u.id', 's.user_id')
+    .select([...COLUMNS.map((c) => `u.${c}` as const), 's.revoked_at as session_revoked_at'])
+    .where('s.id', '=', sid));
+  const byLogin = precompile(db, 1, (key: string) => db.selectFrom('users').select(COLUMNS)
+    .where((eb) => eb.or([eb('email_normalized', '=', key), eb('username_normalized', '=', key)])));
   return {
     async insert(u: UserRecord): Promise<UserRecord> {
       const row = { ...toRow(u), id: u.id, created_at: u.createdAt, updated_at: u.updatedAt } as Omit<UsersTable, 'seq'>;
@@ -72,8 +81,14 @@ export function createUsersRepo(db: Db) {
     },
 
     async findById(id: string): Promise<UserRecord | undefined> {
-      const r = await db.selectFrom('users').select(COLUMNS).where('id', '=', id).executeTakeFirst();
+      const r = (await byId(id)).rows[0];
       return r && toRecord(r);
+    },
+
+    /** The user owning session `sid`, with whether that session was ended, in one query. */
+    async findBySession(sid: string): Promise<{ user: UserRecord; sessionRevokedAt: number | null } | undefined> {
+      const r = (await bySession(sid)).rows[0];
+      return r && { user: toRecord(r), sessionRevokedAt: r.session_revoked_at === null ? null : Number(r.session_revoked_at) };
     },
 
     async findByEmail(email: string): Promise<UserRecord | undefined> {
@@ -84,9 +99,7 @@ export function createUsersRepo(db: Db) {
     /** Login accepts an email or a username; an email match wins over a username match. */
     async findByLogin(login: string): Promise<UserRecord | undefined> {
       const key = normalizeLogin(login);
-      const rows = await db.selectFrom('users').select(COLUMNS)
-        .where((eb) => eb.or([eb('email_normalized', '=', key), eb('username_normalized', '=', key)]))
-        .execute();
+      const { rows } = await byLogin(key);
       const r = rows.find((x) => x.email_normalized === key) ?? rows[0];
       return r && toRecord(r);
     },
