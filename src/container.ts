@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { publicUrlOf } from './config/load-config.js';
 import type { Config } from './config/schema.js';
@@ -23,6 +24,7 @@ import { createDb, migrateToLatest } from './store/create-db.js';
 import { createRepos } from './store/repos/index.js';
 import { memoryCounters, redisCounters, withFallback } from './store/rate-counters.js';
 import { createRedisClient } from './store/redis-client.js';
+import { connectRevocationChannel } from './store/redis-revocations.js';
 
 export interface ContainerOptions {
   config: Config;
@@ -35,10 +37,15 @@ export interface ContainerOptions {
   dbSchema?: string;
   mailer?: Mailer;
   now?: () => number;
+  /** How often to read other instances' revocations from the database (tests lengthen it). */
+  revocationPollMs?: number;
 }
 
 const KEY_RELOAD_MS = 60_000;
 const REVOCATION_POLL_MS = 1_000;
+const PURGE_EVERY_MS = 60 * 60_000;
+/** Sessions (with their refresh tokens) are kept a day past expiry, then deleted. */
+const PURGE_AFTER_MS = 24 * 60 * 60_000;
 
 /** The composition root: builds every service from config, with explicit dependencies. */
 export async function createContainer(opts: ContainerOptions) {
@@ -57,10 +64,26 @@ export async function createContainer(opts: ContainerOptions) {
   const keyReload = setInterval(() => keys.reload().catch((err) => logger.warn({ err }, 'signing key reload failed')), KEY_RELOAD_MS);
   keyReload.unref();
 
+  // Expired sessions and their refresh tokens are dead weight; any instance may purge them.
+  const purge = setInterval(() => repos.sessions.deleteExpired(now() - PURGE_AFTER_MS)
+    .catch((err) => logger.warn({ err }, 'session purge failed')), PURGE_EVERY_MS);
+  purge.unref();
+
   const accessTokens = createAccessTokens(keys, { issuer: publicUrl, audience: config.jwtAudience, ttlSeconds: config.accessTokenTtl, now });
+  // Redis (optional) carries shared rate-limit counters and revocation announcements;
+  // whenever it fails, counters fall back to memory and revocations to the database poll.
+  let redisDown = 0;
+  const redis = config.redisUrl ? createRedisClient(config.redisUrl, (err) => {
+    if (now() - redisDown > 30_000) logger.warn({ err: { message: err.message } }, 'redis unavailable: rate limits fall back to memory');
+    redisDown = now();
+  }) : undefined;
+  // Every instance on one database shares one channel; the name never carries the URL itself.
+  const channel = `tessera:revoked:${createHash('sha256').update(`${config.databaseUrl}#${opts.dbSchema ?? ''}`).digest('hex').slice(0, 16)}`;
+  const revocationChannel = redis ? connectRevocationChannel(redis, channel, (sid, at) => revocations.receive(sid, at)) : undefined;
   const revocations = createRevocationList(repos.sessions, {
-    windowMs: (config.accessTokenTtl + 60) * 1000, pollMs: REVOCATION_POLL_MS, now,
+    windowMs: (config.accessTokenTtl + 60) * 1000, pollMs: opts.revocationPollMs ?? REVOCATION_POLL_MS, now,
     onError: (err) => logger.warn({ err }, 'revocation poll failed'),
+    ...(revocationChannel ? { broadcast: revocationChannel.publish } : {}),
   });
   await revocations.start();
 
@@ -96,11 +119,6 @@ export async function createContainer(opts: ContainerOptions) {
   });
 
   // Rate-limit counters: shared through Redis when configured, and in memory whenever Redis fails.
-  let redisDown = 0;
-  const redis = config.redisUrl ? createRedisClient(config.redisUrl, (err) => {
-    if (now() - redisDown > 30_000) logger.warn({ err: { message: err.message } }, 'redis unavailable: rate limits fall back to memory');
-    redisDown = now();
-  }) : undefined;
   const rateCounters = redis ? withFallback(redisCounters(redis), memoryCounters(now), () => { redisDown = now(); }, now) : memoryCounters(now);
 
   return {
@@ -109,9 +127,11 @@ export async function createContainer(opts: ContainerOptions) {
 
     async close(): Promise<void> {
       clearInterval(keyReload);
+      clearInterval(purge);
       await revocations.stop();
       await accountTokens.drain();
       await mailer.close();
+      revocationChannel?.close();
       redis?.disconnect();
       await db.destroy();
     },

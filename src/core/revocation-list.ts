@@ -7,6 +7,8 @@ export interface RevocationListOptions {
   pollMs: number;
   now?: () => number;
   onError?: (err: unknown) => void;
+  /** Tells other instances at once (Redis pub/sub); the poll remains the bound when it is absent or down. */
+  broadcast?: (sid: string, at: number) => void;
 }
 
 /** Extra reach back when polling, to absorb clock skew between instances and slow commits. */
@@ -48,7 +50,14 @@ export function createRevocationList(sessions: SessionsRepo, opts: RevocationLis
       await polling;
     },
 
+    /** A session this instance ended: refused here at once, and announced to the others. */
     add(sid: string, at: number = now()): void {
+      revoked.set(sid, at);
+      opts.broadcast?.(sid, at);
+    },
+
+    /** A session another instance announced it ended. */
+    receive(sid: string, at: number): void {
       revoked.set(sid, at);
     },
 

@@ -52,7 +52,10 @@ export function createKeyStore(repo: SigningKeysRepo, opts: KeyStoreOptions) {
     }
     if (hmac) next.set(hmac.kid, hmac);
     keys = next;
-    current = hmac ?? [...next.values()].find((k) => k.retiredAt === null && k.alg === opts.alg);
+    // An instance whose key another instance retired (a rolling change of TESSERA_JWT_ALG) keeps
+    // signing with it while it still verifies everywhere, rather than having no key at all.
+    current = hmac ?? [...next.values()].find((k) => k.retiredAt === null && k.alg === opts.alg)
+      ?? (current && next.get(current.kid));
     lastReload = now();
   }
 
@@ -74,6 +77,12 @@ export function createKeyStore(repo: SigningKeysRepo, opts: KeyStoreOptions) {
       await load();
       if (!current) {
         await generate();
+        await load();
+      }
+      // After a change of TESSERA_JWT_ALG, keys of the old algorithm stop signing (on every
+      // instance, at its next reload) but keep verifying the tokens they signed until those expire.
+      if ([...keys.values()].some((k) => k.alg !== opts.alg && k.retiredAt === null)) {
+        await repo.retireOtherAlgorithms(opts.alg, now());
         await load();
       }
     },

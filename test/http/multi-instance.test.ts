@@ -53,3 +53,51 @@ describe.each(DIALECTS)('two instances on one database act as one server (%s)', 
     expect(res.statusCode).toBe(401);
   });
 });
+
+describe.each(DIALECTS)('revocations announced through Redis (%s)', (dialect) => {
+  // The database poll is made slow here so only the Redis announcement can explain a prompt refusal.
+  const slowPoll = { revocationPollMs: 60_000 };
+  const withRedis = { TESSERA_REDIS_URL: process.env.TESSERA_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379' };
+
+  async function pair(env: Record<string, string>) {
+    const db = freshDb(dialect);
+    const a = await startServer(dialect, env, { db, ...slowPoll });
+    const b = await startServer(dialect, env, { db, ...slowPoll });
+    return { a, b, close: async () => { await a.close(); await b.close(); await db.drop(); } };
+  }
+
+  async function statusAfterLogout(a: TestServer, b: TestServer, email: string): Promise<number> {
+    await register(a.app, email);
+    const { access_token } = await login(a.app, email);
+    expect((await b.app.inject({ url: '/users/me', headers: bearer(access_token) })).statusCode).toBe(200);
+    await a.app.inject({ method: 'POST', url: '/auth/jwt/logout', headers: bearer(access_token) });
+    const deadline = Date.now() + 1500;
+    let status = 200;
+    while (Date.now() < deadline && status === 200) {
+      await sleep(50);
+      status = (await b.app.inject({ url: '/users/me', headers: bearer(access_token) })).statusCode;
+    }
+    return status;
+  }
+
+  it('with Redis, the other instance refuses the token long before its next poll', async () => {
+    const p = await pair(withRedis);
+    try {
+      const ready = Date.now() + 5000;
+      while ([p.a, p.b].some((s) => s.container.redis?.status !== 'ready') && Date.now() < ready) await sleep(20);
+      await sleep(200); // the subscriber connection subscribes once ready
+      expect(await statusAfterLogout(p.a, p.b, 'tristan@lyonesse.bt')).toBe(401);
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('without Redis, the same instance pair only learns at its poll', async () => {
+    const p = await pair({});
+    try {
+      expect(await statusAfterLogout(p.a, p.b, 'isolde@lyonesse.bt')).toBe(200);
+    } finally {
+      await p.close();
+    }
+  });
+});

@@ -32,6 +32,12 @@ export function createSigningKeysRepo(db: Db) {
       await db.updateTable('signing_keys').set({ retired_at: at })
         .where('kid', '!=', keepKid).where('retired_at', 'is', null).execute();
     },
+
+    /** Retires live keys of any algorithm but `alg` (TESSERA_JWT_ALG changed); they verify out their grace period. */
+    async retireOtherAlgorithms(alg: string, at: number): Promise<void> {
+      await db.updateTable('signing_keys').set({ retired_at: at })
+        .where('alg', '!=', alg).where('retired_at', 'is', null).execute();
+    },
   };
 }
 

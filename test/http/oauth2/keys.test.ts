@@ -128,3 +128,30 @@ describe.each(DIALECTS)('key rotation (%s)', (dialect) => {
     expect((await jwks(s)).keys.map((k) => k.kid)).toContain(headerOf(before.access_token).kid);
   });
 });
+
+describe.each(DIALECTS)('changing TESSERA_JWT_ALG (%s)', (dialect) => {
+  it('retires the previous algorithm\'s keys at start, which keep verifying their tokens', async () => {
+    const first = await startServer(dialect);
+    const db = { ...first.db, drop: async () => undefined };
+    await register(first.app, 'lynette@camelot.bt');
+    const old = await passwordGrant(first.app, 'lynette@camelot.bt');
+    expect(headerOf(old.access_token).alg).toBe('EdDSA');
+    const second = await startServer(dialect, { TESSERA_JWT_ALG: 'ES256' }, { db });
+    try {
+      const fresh = await passwordGrant(second.app, 'lynette@camelot.bt');
+      expect(headerOf(fresh.access_token).alg).toBe('ES256');
+      expect(await meStatus(second.app, old.access_token)).toBe(200);
+      expect((await jwks(second)).keys.map((k) => k.alg).sort()).toEqual(['ES256', 'EdDSA']);
+      const stored = await second.container.repos.signingKeys.listUsable(0);
+      expect(stored.filter((k) => k.retiredAt === null).map((k) => k.alg)).toEqual(['ES256']);
+      // An instance still configured for EdDSA (a rolling change) keeps signing with its retired key.
+      await first.container.keys.reload();
+      const during = await passwordGrant(first.app, 'lynette@camelot.bt');
+      expect(headerOf(during.access_token).alg).toBe('EdDSA');
+      expect(await meStatus(second.app, during.access_token)).toBe(200);
+    } finally {
+      await second.close();
+      await first.close();
+    }
+  });
+});
