@@ -6,8 +6,10 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { FaceName } from './config/schema.js';
 import type { Container } from './container.js';
 import { healthRoutes } from './http/plugins/health.js';
+import { lazyRequestLogger } from './http/logger.js';
 import { installValidators } from './http/plugins/validation.js';
-import { installBrowserSecurity } from './http/plugins/browser-security.js';
+import { compileSerializersOnce } from './http/plugins/compile-once.js';
+import { installBrowserSecurity, installDocumentHeaders } from './http/plugins/browser-security.js';
 import { installInputGuard } from './http/plugins/input-guard.js';
 import { installRateLimits } from './http/plugins/rate-limit.js';
 import { usersFace } from './http/faces/users/index.js';
@@ -34,6 +36,8 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
   const { config } = container;
   const app: FastifyInstance = Fastify({
     loggerInstance: container.logger as FastifyBaseLogger,
+    childLoggerFactory: lazyRequestLogger,
+    schemaController: { compilersFactory: { buildSerializer: compileSerializersOnce } },
     bodyLimit: BODY_LIMIT,
     // `__proto__` / `constructor.prototype` keys are refused outright, never merged.
     onProtoPoisoning: 'error',
@@ -68,7 +72,11 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
     // Shared schemas keep their $id (e.g. UserRead) as their component name instead of def-N.
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  // The docs are HTML a browser renders: they get helmet's document headers on top of the API ones.
+  await app.register(async (docs) => {
+    await installDocumentHeaders(docs);
+    await docs.register(swaggerUi, { routePrefix: '/docs' });
+  });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(healthRoutes, { container });

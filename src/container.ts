@@ -55,7 +55,9 @@ export async function createContainer(opts: ContainerOptions) {
 
   const db = await createDb({ url: config.databaseUrl, ...(opts.dbSchema ? { schema: opts.dbSchema } : {}) });
   await migrateToLatest(db);
-  const repos = createRepos(db);
+  const revocationPollMs = opts.revocationPollMs ?? REVOCATION_POLL_MS;
+  // A user read for a request may be as old as the news of an ended session: one propagation bound.
+  const repos = createRepos(db, { userCacheTtlMs: revocationPollMs });
 
   // A retired key verifies for one token lifetime, plus a margin for instances that have not reloaded yet.
   const verifyGraceMs = (config.accessTokenTtl + 2 * KEY_RELOAD_MS / 1000) * 1000;
@@ -73,7 +75,7 @@ export async function createContainer(opts: ContainerOptions) {
   // Redis (optional) carries shared rate-limit counters and revocation announcements;
   // whenever it fails, counters fall back to memory and revocations to the database poll.
   let redisDown = 0;
-  const redis = config.redisUrl ? createRedisClient(config.redisUrl, (err) => {
+  const redis = config.redisUrl ? await createRedisClient(config.redisUrl, (err) => {
     if (now() - redisDown > 30_000) logger.warn({ err: { message: err.message } }, 'redis unavailable: rate limits fall back to memory');
     redisDown = now();
   }) : undefined;
@@ -81,7 +83,7 @@ export async function createContainer(opts: ContainerOptions) {
   const channel = `tessera:revoked:${createHash('sha256').update(`${config.databaseUrl}#${opts.dbSchema ?? ''}`).digest('hex').slice(0, 16)}`;
   const revocationChannel = redis ? connectRevocationChannel(redis, channel, (sid, at) => revocations.receive(sid, at)) : undefined;
   const revocations = createRevocationList(repos.sessions, {
-    windowMs: (config.accessTokenTtl + 60) * 1000, pollMs: opts.revocationPollMs ?? REVOCATION_POLL_MS, now,
+    windowMs: (config.accessTokenTtl + 60) * 1000, pollMs: revocationPollMs, now,
     onError: (err) => logger.warn({ err }, 'revocation poll failed'),
     ...(revocationChannel ? { broadcast: revocationChannel.publish } : {}),
   });
@@ -101,7 +103,7 @@ export async function createContainer(opts: ContainerOptions) {
 
   const sessions = createSessionService({ repos, accessTokens, revocations, refreshTtlSeconds: config.refreshTokenTtl, now });
   const auth = createAuthService({ repos, hasher, sessions, requireVerified: config.requireVerified });
-  const introspection = createIntrospection({ repos, accessTokens, sessions, issuer: publicUrl, audience: config.jwtAudience, now });
+  const introspection = createIntrospection({ repos, sessions, issuer: publicUrl, audience: config.jwtAudience, now });
   const tokenRevocation = createTokenRevocation({ accessTokens, sessions });
   const users = createUserService({ repos, hasher, policy, sessions, now });
   const accountTokens = createAccountTokenService({
@@ -114,7 +116,7 @@ export async function createContainer(opts: ContainerOptions) {
   if (oauthKey.source === 'database') logger.warn('TESSERA_OAUTH_TOKEN_KEY is not set: provider tokens are encrypted with a key kept in the database');
   const socialLogin = createSocialLoginService({
     repos, users, sessions, requireVerified: config.requireVerified, now,
-    providers: createIdentityProviders(config.oauthProviders, (provider, err) => logger.warn({ provider, failure: describeProviderError(err) }, 'social login provider call failed'), now),
+    providers: await createIdentityProviders(config.oauthProviders, (provider, err) => logger.warn({ provider, failure: describeProviderError(err) }, 'social login provider call failed'), now),
     tokenBox: createSecretBox(oauthKey.key, 'oauth-tokens'), flowBox: createSecretBox(oauthKey.key, 'oauth-flow'),
   });
 

@@ -1,13 +1,26 @@
-// Summarises a V8 .cpuprofile: self time by function and by package. Usage: node profile-summary.js <file> [top]
+// Summarises a V8 .cpuprofile: self time by function and by package.
+// Usage: node profile-summary.js <file> [top] [--last <seconds>]
+// --last keeps only the samples of the final N seconds before the profile ended (minus the last
+// 0.5 s of shutdown): in a bench run that is the measured Tessera run, without start-up, set-up
+// and the time the server sat idle while the baseline was measured.
 import { readFileSync } from 'node:fs';
 
-const [file, topArg] = process.argv.slice(2);
+const args = process.argv.slice(2);
+const lastAt = args.indexOf('--last');
+const lastSeconds = lastAt >= 0 ? Number(args.splice(lastAt, 2)[1]) : undefined;
+const [file, topArg] = args;
 const top = Number(topArg ?? 25);
 const prof = JSON.parse(readFileSync(file, 'utf8'));
 const byId = new Map(prof.nodes.map((n) => [n.id, n]));
+const times = [];
+for (let i = 0, t = prof.startTime; i < prof.samples.length; i++) times.push((t += prof.timeDeltas[i] ?? 0));
+const to = prof.endTime - 500_000;
+const from = lastSeconds === undefined ? -Infinity : to - lastSeconds * 1e6;
 const self = new Map();
-const deltas = prof.timeDeltas;
-for (let i = 0; i < prof.samples.length; i++) self.set(prof.samples[i], (self.get(prof.samples[i]) ?? 0) + (deltas[i] ?? 0));
+for (let i = 0; i < prof.samples.length; i++) {
+  if (times[i] < from || (lastSeconds !== undefined && times[i] > to)) continue;
+  self.set(prof.samples[i], (self.get(prof.samples[i]) ?? 0) + (prof.timeDeltas[i] ?? 0));
+}
 const total = [...self.values()].reduce((a, b) => a + b, 0);
 
 const fn = new Map();

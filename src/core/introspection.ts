@@ -1,4 +1,3 @@
-import type { AccessTokens } from '../crypto/access-token.js';
 import type { Repos, UserRecord } from '../store/repos/index.js';
 import { effectiveScopes } from './scopes.js';
 import type { SessionService } from './sessions.js';
@@ -22,8 +21,7 @@ export type Introspection = ActiveToken | { active: false };
 
 export interface IntrospectionDeps {
   repos: Pick<Repos, 'sessions' | 'users'>;
-  accessTokens: AccessTokens;
-  sessions: Pick<SessionService, 'findRefreshToken'>;
+  sessions: Pick<SessionService, 'authenticate' | 'findRefreshToken'>;
   issuer: string;
   audience: string;
   now?: () => number;
@@ -36,11 +34,14 @@ const looksLikeJwt = (t: string) => t.split('.').length === 3;
 
 /**
  * Token introspection (RFC 7662) for access and refresh tokens. Unlike the
- * per-request check, it asks the database: the session must still be live
- * and its user present and active, right now, on this instance or any other.
+ * per-request check, it asks the database whether the session still lives,
+ * so a session ended on any instance is inactive here at once, before the
+ * revocation poll brings the news. The user is read as for a request (a
+ * deactivation or deletion ends the sessions too, so the session row
+ * already tells).
  */
 export function createIntrospection(deps: IntrospectionDeps) {
-  const { repos, accessTokens, sessions } = deps;
+  const { repos, sessions } = deps;
   const now = deps.now ?? Date.now;
 
   async function liveUser(userId: string): Promise<UserRecord | undefined> {
@@ -49,14 +50,13 @@ export function createIntrospection(deps: IntrospectionDeps) {
   }
 
   async function access(token: string): Promise<ActiveToken | undefined> {
-    const r = await accessTokens.verify(token);
-    // verify() allows 30 s of clock leeway for other servers; introspection answers on our own clock.
-    if (!r.ok || r.claims.exp * 1000 <= now()) return undefined;
-    const c = r.claims;
-    // The session and its user in one query: live session, of this subject, active user.
-    const found = await repos.users.findBySession(c.sid);
-    if (!found || found.sessionRevokedAt !== null || found.user.id !== c.sub || !found.user.isActive) return undefined;
-    const { user } = found;
+    const c = await sessions.authenticate(token).then((p) => p.claims, () => undefined);
+    // authenticate() allows 30 s of clock leeway for other servers; introspection answers on our own clock.
+    if (!c || c.exp * 1000 <= now()) return undefined;
+    const session = await repos.sessions.status(c.sid);
+    if (!session || session.revokedAt !== null || session.userId !== c.sub) return undefined;
+    const user = await repos.users.findByIdCached(c.sub);
+    if (!user?.isActive) return undefined;
     return {
       active: true, sub: c.sub, username: user.username ?? user.email, scope: c.scope,
       exp: c.exp, iat: c.iat, token_type: 'Bearer', aud: c.aud, iss: c.iss, jti: c.jti,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { randomToken, safeEqual } from '../crypto/random-token.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { IdentityProvider, ProviderIdentity } from '../oauth/index.js';
-import { safeErrorCode } from '../oauth/provider-errors.js';
+import { safeErrorCode } from '../oauth/provider-error-log.js';
 import type { Repos, UserRecord } from '../store/repos/index.js';
 import {
   InvalidCredentials, OAuthEmailUnavailable, OAuthInvalidState, OAuthProviderError, OAuthUserAlreadyExists,

@@ -61,6 +61,17 @@ export function createUserService(deps: UserServiceDeps) {
 
   return {
     get,
+
+    /**
+     * The user an authenticated request speaks for. Changes made on this
+     * instance show at once; another instance's within the revocation poll
+     * interval, the bound that already applies to its ended sessions.
+     */
+    async current(id: string): Promise<UserRecord> {
+      const user = await repos.users.findByIdCached(id);
+      if (!user) throw new UserNotFound();
+      return user;
+    },
     list: (q: UserListQuery) => repos.users.list(q),
     findByEmail: (email: string) => repos.users.findByEmail(email),
 

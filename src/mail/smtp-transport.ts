@@ -1,4 +1,4 @@
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { MailTransport } from './mail-transport.js';
 import type { RenderedMail } from './templates.js';
 
@@ -58,20 +58,22 @@ export function createSmtpTransport(opts: SmtpTransportOptions): MailTransport {
   }
 
   const timeout = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const transporter = nodemailer.createTransport({
+  // nodemailer is loaded with the first mail, not at start (it adds ~40 ms to start-up).
+  let transporter: Promise<Transporter> | undefined;
+  const connect = () => (transporter ??= import('nodemailer').then(({ default: nodemailer }) => nodemailer.createTransport({
     url: opts.url,
     connectionTimeout: timeout,
     greetingTimeout: timeout,
     socketTimeout: timeout,
     // nodemailer's own logger would print envelopes; it stays off.
     logger: false,
-  });
+  })));
 
   return {
     name: 'smtp',
     async deliver(message: RenderedMail): Promise<void> {
       try {
-        await transporter.sendMail({
+        await (await connect()).sendMail({
           from: opts.from,
           to: message.to,
           subject: message.subject,
@@ -87,7 +89,7 @@ export function createSmtpTransport(opts: SmtpTransportOptions): MailTransport {
       }
     },
     async close(): Promise<void> {
-      transporter.close();
+      (await transporter)?.close();
     },
   };
 }

@@ -1,11 +1,6 @@
 import * as oidc from 'openid-client';
 import { OAuthProviderError, OAuthProviderUnavailable } from '../core/errors.js';
-
-/** RFC 6749 error codes are printable ASCII without quote or backslash; anything else is not echoed. */
-const ERROR_CODE = /^[\x20\x21\x23-\x5B\x5D-\x7E]{1,64}$/;
-
-export const safeErrorCode = (code: unknown): string =>
-  typeof code === 'string' && ERROR_CODE.test(code) ? code : 'provider_error';
+import { safeErrorCode } from './provider-error-log.js';
 
 /**
  * Turns what openid-client (or fetch) threw into a domain error: the provider
@@ -22,16 +17,4 @@ export function providerFailure(err: unknown): Error {
     return status >= 500 ? new OAuthProviderUnavailable() : new OAuthProviderError('invalid_response');
   }
   return new OAuthProviderUnavailable();
-}
-
-/** What is safe to log about a provider failure: names and codes, never bodies (which may hold tokens). */
-export function describeProviderError(err: unknown): Record<string, unknown> {
-  const e = err as { name?: unknown; code?: unknown; error?: unknown; status?: unknown; message?: unknown };
-  return {
-    type: typeof e?.name === 'string' ? e.name : typeof err,
-    ...(typeof e?.code === 'string' ? { code: e.code } : {}),
-    ...(typeof e?.error === 'string' ? { error: safeErrorCode(e.error) } : {}),
-    ...(typeof e?.status === 'number' ? { status: e.status } : {}),
-    ...(typeof e?.message === 'string' ? { message: e.message.slice(0, 200) } : {}),
-  };
 }

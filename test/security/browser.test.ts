@@ -128,18 +128,30 @@ describe.each(DIALECTS)('security headers and caching (%s)', (dialect) => {
   afterAll(async () => s?.close());
 
   it('sets helmet headers on API responses, errors and docs alike', async () => {
-    for (const req of [{ url: '/healthz' }, { url: '/users/me' }, { method: 'POST' as const, url: '/auth/jwt/login', payload: '{' , headers: { 'content-type': 'application/json' } }, { url: '/docs/' }, { url: '/no-such-route' }]) {
+    const api = [{ url: '/healthz' }, { url: '/users/me' }, { method: 'POST' as const, url: '/auth/jwt/login', payload: '{', headers: { 'content-type': 'application/json' } }, { url: '/no-such-route' }];
+    const documents = [{ url: '/docs/' }, { url: '/docs/static/index.html' }];
+    for (const req of [...api, ...documents]) {
       const res = await s.app.inject(req);
       expect(res.statusCode, req.url).toBeLessThan(500);
       const h = res.headers;
       expect(h['x-content-type-options'], req.url).toBe('nosniff');
       expect(h['x-frame-options']).toBe('DENY');
       expect(String(h['content-security-policy'])).toMatch(/frame-ancestors 'none'/);
-      expect(String(h['content-security-policy'])).toMatch(/object-src 'none'/);
       expect(h['strict-transport-security']).toMatch(/max-age=\d+/);
       expect(h['referrer-policy']).toBe('no-referrer');
-      expect(h['cross-origin-opener-policy']).toBe('same-origin');
+      expect(h['cross-origin-resource-policy']).toBe('same-origin');
       expect(h['x-powered-by']).toBeUndefined();
+      if (documents.includes(req)) {
+        // HTML: helmet's whole set, and a CSP that lets the page load its own scripts and nothing else.
+        expect(String(h['content-security-policy'])).toMatch(/object-src 'none'/);
+        expect(String(h['content-security-policy'])).toMatch(/script-src 'self'/);
+        expect(h['cross-origin-opener-policy']).toBe('same-origin');
+        expect(h['origin-agent-cluster']).toBe('?1');
+        expect(h['x-permitted-cross-domain-policies']).toBe('none');
+      } else {
+        // JSON: nothing may load or frame it.
+        expect(h['content-security-policy'], req.url).toBe("default-src 'none';frame-ancestors 'none'");
+      }
     }
     const docs = await s.app.inject({ url: '/docs/' });
     expect(docs.statusCode).toBe(200);

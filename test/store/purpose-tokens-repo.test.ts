@@ -40,7 +40,7 @@ describe.each(DIALECTS)('purpose tokens repo contract (%s)', (dialect) => {
 
   it('parallel consumes from several connections: exactly one gets the token', async () => {
     const others = await Promise.all([st.open(), st.open()]);
-    const repos = [st.repos, ...others.map(createRepos)];
+    const repos = [st.repos, ...others.map((d) => createRepos(d))];
     for (let round = 0; round < 5; round++) {
       const t = await token('reset');
       const results = await Promise.all(Array.from({ length: 24 }, (_, i) => repos[i % repos.length]!.purposeTokens.consume(t.tokenHash, 'reset', T)));

@@ -44,7 +44,7 @@ describe.each(DIALECTS)('refresh tokens repo contract (%s)', (dialect) => {
 
   it('markUsed is atomic: of many parallel calls, from several connections, exactly one wins', async () => {
     const others = await Promise.all([st.open(), st.open()]);
-    const repos = [st.repos, ...others.map(createRepos)];
+    const repos = [st.repos, ...others.map((d) => createRepos(d))];
     for (let round = 0; round < 5; round++) {
       const { t } = await withSession();
       const results = await Promise.all(Array.from({ length: 24 }, (_, i) => repos[i % repos.length]!.refreshTokens.markUsed(t.id, T + i)));

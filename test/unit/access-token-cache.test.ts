@@ -52,6 +52,24 @@ describe('verified-token cache', () => {
     expect((await tokens.verify(token)).ok).toBe(true);
   });
 
+  it('a cached signature pasted under another payload or header is not a hit: it is checked, and refused', async () => {
+    const { keys, stats } = await countingKeys();
+    const tokens = createAccessTokens(keys, { issuer: 'http://t', audience: 'tessera', ttlSeconds: 60 });
+    const { token } = await tokens.sign(input);
+    expect((await tokens.verify(token)).ok).toBe(true);
+    const [header, payload, signature] = token.split('.') as [string, string, string];
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>;
+    const otherPayload = Buffer.from(JSON.stringify({ ...claims, sub: 'user-2', scope: 'me admin' })).toString('base64url');
+    const otherHeader = Buffer.from(JSON.stringify({ alg: 'EdDSA', kid: 'k1', typ: 'at+jwt', x: 1 })).toString('base64url');
+    for (const forged of [`${header}.${otherPayload}.${signature}`, `${otherHeader}.${payload}.${signature}`]) {
+      expect(await tokens.verify(forged)).toEqual({ ok: false, reason: 'invalid' });
+    }
+    expect(stats.keyLookups).toBe(3);
+    // The genuine token is still a hit.
+    expect((await tokens.verify(token)).ok).toBe(true);
+    expect(stats.keyLookups).toBe(3);
+  });
+
   it('is bounded: the oldest entries are dropped and then verified again', async () => {
     const { keys, stats } = await countingKeys();
     const tokens = createAccessTokens(keys, { issuer: 'http://t', audience: 'tessera', ttlSeconds: 60, cacheSize: 2 });

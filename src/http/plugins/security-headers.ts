@@ -8,10 +8,11 @@ import helmet, { type FastifyHelmetOptions } from '@fastify/helmet';
  * GET (docs/benchmarks.md). With a fixed configuration (no nonces, no
  * per-route options) the headers never change, so a throwaway instance with
  * the same plugin and options answers one request at start, and its extra
- * headers are copied onto every reply by one synchronous hook.
+ * headers (with `defaults`, which a route may overwrite) are copied onto every
+ * reply by one synchronous hook.
  */
-export async function installSecurityHeaders(app: FastifyInstance, options: FastifyHelmetOptions): Promise<void> {
-  const headers = await helmetHeaders(options);
+export async function installSecurityHeaders(app: FastifyInstance, defaults: Record<string, string>, options: FastifyHelmetOptions): Promise<void> {
+  const headers = { ...defaults, ...(await helmetHeaders(options)) };
   app.addHook('onRequest', (_req, reply, done) => {
     reply.headers(headers);
     done();

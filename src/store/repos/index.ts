@@ -1,5 +1,6 @@
 import type { Db } from '../create-db.js';
 import { createUsersRepo } from './users-repo.js';
+import { withUserCache } from './cached-users.js';
 import { createSessionsRepo } from './sessions-repo.js';
 import { createRefreshTokensRepo } from './refresh-tokens-repo.js';
 import { createPurposeTokensRepo } from './purpose-tokens-repo.js';
@@ -7,9 +8,14 @@ import { createSigningKeysRepo } from './signing-keys-repo.js';
 import { createOAuthAccountsRepo } from './oauth-accounts-repo.js';
 import { createServerSecretsRepo } from './server-secrets-repo.js';
 
-export function createRepos(db: Db) {
+export interface RepoOptions {
+  /** How long a user read for a per-request check may be reused (cached-users.ts); 0, the default, never. */
+  userCacheTtlMs?: number;
+}
+
+export function createRepos(db: Db, opts: RepoOptions = {}) {
   return {
-    users: createUsersRepo(db),
+    users: withUserCache(createUsersRepo(db), { ttlMs: opts.userCacheTtlMs ?? 0 }),
     sessions: createSessionsRepo(db),
     refreshTokens: createRefreshTokensRepo(db),
     purposeTokens: createPurposeTokensRepo(db),

@@ -1,5 +1,6 @@
 import type { Compilable, CompiledQuery, QueryResult } from 'kysely';
-import type { Db } from '../create-db.js';
+import { sqliteHandleOf, type Db } from '../create-db.js';
+import { translateUnavailable } from '../store-unavailable.js';
 
 /**
  * Builds and compiles a hot query once per repository — so once per database and dialect — and
@@ -8,6 +9,12 @@ import type { Db } from '../create-db.js';
  *
  * `build` is called once, on first use, with one placeholder string per argument and must use each
  * only as a bound value (compared, never inlined into the SQL); anything else throws on that first use.
+ *
+ * On SQLite a read runs its cached prepared statement directly: better-sqlite3 is synchronous, so
+ * Kysely's connection mutex and promise chain (a dozen microtasks, and more CPU than the lookup
+ * itself under load) only matter while a transaction holds the connection across awaits, and then
+ * the query takes Kysely's path and queues like any other. Errors are translated as the guarded
+ * dialect does (StoreUnavailable).
  */
 export function precompile<R, A extends string[]>(
   db: Db,
@@ -25,10 +32,28 @@ export function precompile<R, A extends string[]>(
     }
     return { sql: q.sql, query: q.query, queryId: q.queryId, slots };
   }
+  const sqlite = sqliteHandleOf(db);
   return (...args: A) => {
     const c = (compiled ??= compile());
+    const parameters = c.slots.map((s) => args[s]);
+    if (sqlite && !sqlite.inTransaction()) {
+      try {
+        const stmt = sqlite.prepare(c.sql);
+        if (stmt.reader) return Promise.resolve({ rows: stmt.all(parameters) as R[] });
+      } catch (err) {
+        return Promise.reject(catchUnavailable(err));
+      }
+    }
     // Same SQL, same operation node; the query id only keys plugin state, and no plugin is installed.
-    const q: CompiledQuery<R> = { sql: c.sql, query: c.query, queryId: c.queryId, parameters: c.slots.map((s) => args[s]) };
+    const q: CompiledQuery<R> = { sql: c.sql, query: c.query, queryId: c.queryId, parameters };
     return db.executeQuery(q);
   };
+}
+
+function catchUnavailable(err: unknown): unknown {
+  try {
+    return translateUnavailable(err);
+  } catch (translated) {
+    return translated;
+  }
 }

@@ -1,4 +1,5 @@
 import type { Db } from '../create-db.js';
+import { precompile } from './precompiled.js';
 
 export interface SessionRecord {
   id: string;
@@ -13,12 +14,20 @@ export interface SessionRecord {
 }
 
 export function createSessionsRepo(db: Db) {
+  // Read by every introspection of an access token: compiled once.
+  const statusById = precompile(db, 1, (id: string) => db.selectFrom('sessions').select(['user_id', 'revoked_at']).where('id', '=', id));
   return {
     async insert(s: SessionRecord): Promise<void> {
       await db.insertInto('sessions').values({
         id: s.id, user_id: s.userId, created_at: s.createdAt, expires_at: s.expiresAt,
         revoked_at: s.revokedAt, rotating: s.rotating ? 1 : 0, scope: s.scope.join(' '),
       }).execute();
+    },
+
+    /** Whose session `id` is and whether it was ended, as the database has it now. */
+    async status(id: string): Promise<{ userId: string; revokedAt: number | null } | undefined> {
+      const r = (await statusById(id)).rows[0];
+      return r && { userId: r.user_id, revokedAt: r.revoked_at === null ? null : Number(r.revoked_at) };
     },
 
     async findById(id: string): Promise<SessionRecord | undefined> {

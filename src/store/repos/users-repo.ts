@@ -63,10 +63,6 @@ const likePattern = (q: string) => `%${normalizeLogin(q).replace(/[\\%_]/g, (c) 
 export function createUsersRepo(db: Db) {
   // Read on every authenticated request (guards, introspection, refresh): compiled once.
   const byId = precompile(db, 1, (id: string) => db.selectFrom('users').select(COLUMNS).where('id', '=', id));
-  const bySession = precompile(db, 1, (sid: string) => db.selectFrom('sessions as s')
-    .innerJoin('users as u', 'u.id', 's.user_id')
-    .select([...COLUMNS.map((c) => `u.${c}` as const), 's.revoked_at as session_revoked_at'])
-    .where('s.id', '=', sid));
   const byLogin = precompile(db, 1, (key: string) => db.selectFrom('users').select(COLUMNS)
     .where((eb) => eb.or([eb('email_normalized', '=', key), eb('username_normalized', '=', key)])));
   return {
@@ -83,12 +79,6 @@ export function createUsersRepo(db: Db) {
     async findById(id: string): Promise<UserRecord | undefined> {
       const r = (await byId(id)).rows[0];
       return r && toRecord(r);
-    },
-
-    /** The user owning session `sid`, with whether that session was ended, in one query. */
-    async findBySession(sid: string): Promise<{ user: UserRecord; sessionRevokedAt: number | null } | undefined> {
-      const r = (await bySession(sid)).rows[0];
-      return r && { user: toRecord(r), sessionRevokedAt: r.session_revoked_at === null ? null : Number(r.session_revoked_at) };
     },
 
     async findByEmail(email: string): Promise<UserRecord | undefined> {

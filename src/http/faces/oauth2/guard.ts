@@ -16,7 +16,7 @@ export function callerGuard(container: Container, need?: 'me') {
     // RFC 6750 §3.1: a request with no credentials gets a bare challenge.
     if (!token) throw new OAuthError('invalid_token', 'a Bearer access token is required', 401, 'Bearer');
     const principal = await container.sessions.authenticate(token);
-    const user = await container.users.get(principal.userId);
+    const user = await container.users.current(principal.userId);
     if (!user.isActive) throw new InvalidToken();
     if (need === 'me' && !principal.scope.includes('me')) throw new Forbidden();
     req.principal = principal;

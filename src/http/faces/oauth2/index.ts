@@ -11,9 +11,9 @@ export async function oauth2Face(app: FastifyInstance, opts: { container: Contai
   app.setErrorHandler(oauth2ErrorHandler);
   await app.register(async (oauth) => {
     // RFC 6749 §5.1: token responses, errors included, must never be cached; the same holds for introspection.
-    oauth.addHook('onSend', async (_req, reply, payload) => {
+    oauth.addHook('onSend', (_req, reply, payload, done) => {
       reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
-      return payload;
+      done(null, payload);
     });
     oauth.addHook('preValidation', refuseRepeated);
     await oauth.register(tokenRoutes, opts);

@@ -29,7 +29,7 @@ export function userGuard(container: Container, need: 'me' | 'admin' | 'any') {
     // A browser sends the cookie on its own: a write it carries must come from a trusted origin (CSRF).
     if (bearer === undefined && crossSiteWrite(req, trusted)) throw new Forbidden();
     const principal = await container.sessions.authenticate(token);
-    const user = await container.users.get(principal.userId).catch((err) => {
+    const user = await container.users.current(principal.userId).catch((err) => {
       throw err instanceof UserNotFound ? new InvalidToken() : err;
     });
     if (!user.isActive) throw new InvalidToken();
