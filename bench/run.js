@@ -2,6 +2,7 @@
 // node:http server answering a JSON body of the same size. See docs/benchmarks.md.
 //
 //   BENCH_DURATION (s, default 5)   BENCH_WARMUP (s, default 1)   BENCH_CONNECTIONS (default 10)
+//   BENCH_ROUNDS (default 3: baseline and Tessera measured alternately, medians reported)
 //   BENCH_SCENARIOS=me,login        TESSERA_BENCH_PG=1 (also PostgreSQL; TESSERA_BENCH_PG_URL)
 //   --write                         put the results into docs/benchmarks.md
 import { spawn } from 'node:child_process';
@@ -20,6 +21,7 @@ const params = {
   duration: Number(env.BENCH_DURATION ?? 5),
   warmup: Number(env.BENCH_WARMUP ?? 1),
   connections: Number(env.BENCH_CONNECTIONS ?? 10),
+  rounds: Math.max(1, Number(env.BENCH_ROUNDS ?? 3)),
   // The production defaults, read from the config schema itself, passed explicitly to the server.
   argon2: {
     memoryCost: ConfigSchema.properties.argon2MemoryKib.default,
@@ -52,6 +54,14 @@ function rawArgon2(seconds) {
 }
 
 const log = (msg) => process.stderr.write(`${msg}\n`);
+/** The run with the median throughput (the lower middle one for an even count). */
+const median = (results) => [...results].sort((a, b) => a.rps - b.rps)[(results.length - 1) >> 1];
+const sum = (results, key) => results.reduce((n, r) => n + r[key], 0);
+const mergeStatuses = (results) => {
+  const out = {};
+  for (const r of results) for (const [k, v] of Object.entries(r.statuses)) out[k] = (out[k] ?? 0) + v;
+  return out;
+};
 
 async function runScenario(dialect, name) {
   const scenario = SCENARIOS[name];
@@ -64,26 +74,35 @@ async function runScenario(dialect, name) {
       return { dialect, scenario: name, skip: prep.skip };
     }
     const run = { connections: params.connections, duration: params.duration, warmup: params.warmup };
+    // Rounds alternate the baseline and Tessera (and, for login, the raw argon2id rate before and
+    // after each login run): the shared machine drifts, and a figure compared with one taken at
+    // another moment would mostly measure the neighbours. Medians are reported, every round shown.
     const bare = await startBare(prep.bytes);
-    let bareResult;
+    const bares = [];
+    const runs = [];
+    const raws = [];
     try {
-      bareResult = await measure(bare.base, prep.bare, { ...run, pid: bare.pid });
+      for (let round = 0; round < params.rounds; round++) {
+        bares.push(await measure(bare.base, prep.bare, { ...run, pid: bare.pid }));
+        if (scenario.hashes) raws.push((await rawArgon2(params.duration / 2)).rate);
+        runs.push(await measure(server.base, prep.tessera, { ...run, pid: server.pid }));
+        log(`  round ${round + 1}: bare node:http (${prep.bytes} B body) ${bares.at(-1).rps.toFixed(0)} req/s, tessera ${runs.at(-1).rps.toFixed(0)} req/s`);
+      }
+      if (scenario.hashes) raws.push((await rawArgon2(params.duration / 2)).rate);
     } finally {
       await bare.stop();
     }
-    log(`  bare node:http (${prep.bytes} B body): ${bareResult.rps.toFixed(0)} req/s`);
-    // Raw argon2id just before and just after the login run, averaged: the machine is shared, and a
-    // login figure compared with a raw figure taken at another moment would mostly measure the neighbours.
-    const rawBefore = scenario.hashes ? await rawArgon2(params.duration / 2) : undefined;
-    const tessera = await measure(server.base, prep.tessera, { ...run, pid: server.pid });
-    const rawAfter = scenario.hashes ? await rawArgon2(params.duration / 2) : undefined;
-    const raw = rawBefore && rawAfter ? { rate: (rawBefore.rate + rawAfter.rate) / 2, before: rawBefore.rate, after: rawAfter.rate } : undefined;
-    if (raw) log(`  raw argon2id, ${params.hashing.concurrency} at once: ${raw.before.toFixed(1)} before, ${raw.after.toFixed(1)} after the login run (verifications/s)`);
+    const tessera = { ...median(runs), non2xx: sum(runs, 'non2xx'), errors: sum(runs, 'errors'), statuses: mergeStatuses(runs) };
+    const bareResult = median(bares);
+    const raw = raws.length > 0 ? { rate: raws.reduce((a, b) => a + b, 0) / raws.length, all: raws } : undefined;
+    if (raw) log(`  raw argon2id, ${params.hashing.concurrency} at once, around the login runs: ${raws.map((r) => r.toFixed(1)).join(', ')} verifications/s`);
     const peakRssMb = server.peakRssMb();
-    log(`  tessera: ${tessera.rps.toFixed(0)} req/s, statuses ${JSON.stringify(tessera.statuses)}, errors ${tessera.errors}, peak RSS ${peakRssMb.toFixed(1)} MB`);
+    log(`  tessera: median ${tessera.rps.toFixed(0)} req/s, statuses ${JSON.stringify(tessera.statuses)}, errors ${tessera.errors}, peak RSS ${peakRssMb.toFixed(1)} MB`);
     if (prep.stats?.exhausted) log(`  refresh-token pool ran dry ${prep.stats.exhausted} times (counted as non-2xx)`);
+    // Per round: Tessera ÷ the baseline of the same round (login: ÷ the raw rate around it).
+    const roundRatios = runs.map((r, i) => (raw ? r.rps / ((raws[i] + raws[i + 1]) / 2) : r.rps / bares[i].rps));
     return {
-      dialect, scenario: name, tessera, bare: bareResult, ratio: tessera.rps / bareResult.rps, bytes: prep.bytes,
+      dialect, scenario: name, tessera, bare: bareResult, ratio: tessera.rps / bareResult.rps, bytes: prep.bytes, roundRatios,
       raw, loginOverRaw: raw ? tessera.rps / raw.rate : undefined, peakRssMb, readyMs: server.readyMs,
     };
   } finally {

@@ -33,13 +33,13 @@ function columns(r) {
   const t = r.tessera;
   return [
     r.dialect, r.scenario, f0(t.rps), ms(t.p50), ms(t.p99), String(t.non2xx + t.errors), f0(r.bare.rps), f2(r.ratio),
-    r.raw ? `${f0(r.raw.rate)} (${f2(r.loginOverRaw)})` : '',
+    r.raw ? `${f0(r.raw.rate)} (${f2(r.loginOverRaw)})` : '', r.roundRatios.map(f2).join(' '),
     f1(r.peakRssMb), f0(r.readyMs), `${f0(t.cpu.target)}%`, `${f0(t.cpu.driver)}%`, `${f0(t.cpu.other)}%`,
     verdicts(r).every((v) => v.ok) ? 'yes' : 'NO',
   ];
 }
 
-const HEAD = ['db', 'scenario', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'bare req/s', '÷ bare', 'raw argon2/s (login ÷ raw)',
+const HEAD = ['db', 'scenario', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'bare req/s', '÷ bare', 'raw argon2/s (login ÷ raw)', 'each round',
   'peak RSS MB', 'ready ms', 'server CPU', 'autocannon CPU', 'other CPU', 'goals met'];
 
 export function consoleTable(rows) {
@@ -71,7 +71,8 @@ export function markdown({ rows, params, started, command, loadBefore, loadAfter
     '',
     `Server: \`${params.server}\` (the node flags of \`npm start\`), a fresh database per scenario, TESSERA_RATE_LIMITS=off, TESSERA_LOG_LEVEL=warn.`,
     '',
-    `Parameters: ${params.connections} connections, pipelining 1, ${params.warmup} s warm-up + ${params.duration} s measured per run; `
+    `Parameters: ${params.connections} connections, pipelining 1, ${params.warmup} s warm-up + ${params.duration} s measured per run, `
+      + `${params.rounds} rounds per scenario alternating baseline and Tessera (medians shown; "each round" is that round's ratio); `
       + `argon2id m=${params.argon2.memoryCost} KiB, t=${params.argon2.timeCost}, p=${params.argon2.parallelism}; `
       + `${params.hashing.concurrency} hashes at once (queue ${params.hashing.maxQueue}), libuv pool ${params.threadpool}.`,
     '',

@@ -72,6 +72,9 @@ export function createUserService(deps: UserServiceDeps) {
       if (!user) throw new UserNotFound();
       return user;
     },
+
+    /** current() when it can answer without waiting; undefined when it would read the database. */
+    currentCached: (id: string): UserRecord | undefined => repos.users.peekCached(id),
     list: (q: UserListQuery) => repos.users.list(q),
     findByEmail: (email: string) => repos.users.findByEmail(email),
 

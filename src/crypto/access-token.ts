@@ -40,6 +40,13 @@ export function createAccessTokens(keys: KeyStore, opts: AccessTokenOptions) {
   const cache = new Map<string, { token: string; claims: AccessClaims }>();
   const keyOf = (token: string) => token.slice(token.lastIndexOf('.') + 1);
 
+  /** The verdict on a token already verified once, without waiting; undefined when it must be verified. */
+  function verifyCached(token: string): VerifyResult | undefined {
+    const hit = cache.get(keyOf(token));
+    if (!hit || hit.token !== token) return undefined;
+    return hit.claims.exp + LEEWAY_S > now() / 1000 ? { ok: true, claims: hit.claims } : { ok: false, reason: 'expired' };
+  }
+
   function remember(token: string, claims: AccessClaims) {
     if (cacheSize === 0) return;
     if (cache.size >= cacheSize) cache.delete(cache.keys().next().value as string);
@@ -58,12 +65,11 @@ export function createAccessTokens(keys: KeyStore, opts: AccessTokenOptions) {
       return { token, claims };
     },
 
+    verifyCached,
+
     async verify(token: string): Promise<VerifyResult> {
-      const nowS = now() / 1000;
-      const hit = cache.get(keyOf(token));
-      if (hit && hit.token === token) {
-        return hit.claims.exp + LEEWAY_S > nowS ? { ok: true, claims: hit.claims } : { ok: false, reason: 'expired' };
-      }
+      const cached = verifyCached(token);
+      if (cached) return cached;
       if (token.length > MAX_TOKEN_LENGTH) return { ok: false, reason: 'invalid' };
       let header;
       try {

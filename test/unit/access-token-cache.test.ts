@@ -29,6 +29,19 @@ describe('verified-token cache', () => {
     expect(stats.keyLookups).toBe(1);
   });
 
+  it('verifyCached answers only for a token verified before, with the same verdict as verify', async () => {
+    const { keys } = await countingKeys();
+    let now = Date.UTC(2030, 0, 1);
+    const tokens = createAccessTokens(keys, { issuer: 'http://t', audience: 'tessera', ttlSeconds: 60, now: () => now });
+    const { token, claims } = await tokens.sign(input);
+    expect(tokens.verifyCached(token)).toBeUndefined();
+    await tokens.verify(token);
+    expect(tokens.verifyCached(token)).toEqual({ ok: true, claims });
+    now += 91_000;
+    expect(tokens.verifyCached(token)).toEqual({ ok: false, reason: 'expired' });
+    expect(await tokens.verify(token)).toEqual({ ok: false, reason: 'expired' });
+  });
+
   it('still refuses a cached token once it is past exp plus the 30 s leeway', async () => {
     const { keys } = await countingKeys();
     let now = Date.UTC(2030, 0, 1);

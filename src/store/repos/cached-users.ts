@@ -16,6 +16,8 @@ export interface UserCacheOptions {
 export type CachedUsersRepo = UsersRepo & {
   /** The user with this id as read at most `ttlMs` ago (never a cached absence): for per-request checks. */
   findByIdCached(id: string): Promise<UserRecord | undefined>;
+  /** What findByIdCached would answer from memory, without waiting; undefined when it would read. */
+  peekCached(id: string): UserRecord | undefined;
 };
 
 /**
@@ -33,6 +35,10 @@ export function withUserCache(repo: UsersRepo, opts: UserCacheOptions): CachedUs
   // Bumped by every write: a read started before a write must not store what it read.
   let generation = 0;
 
+  const peekCached = (id: string): UserRecord | undefined => {
+    const hit = rows.get(id);
+    return hit && now() - hit.at < opts.ttlMs ? hit.user : undefined;
+  };
   const forget = (id: string) => {
     generation++;
     rows.delete(id);
@@ -52,9 +58,11 @@ export function withUserCache(repo: UsersRepo, opts: UserCacheOptions): CachedUs
     replacePasswordHash: writing(repo.replacePasswordHash.bind(repo)),
     delete: writing(repo.delete.bind(repo)),
 
+    peekCached,
+
     async findByIdCached(id: string): Promise<UserRecord | undefined> {
-      const hit = rows.get(id);
-      if (hit && now() - hit.at < opts.ttlMs) return hit.user;
+      const hit = peekCached(id);
+      if (hit) return hit;
       const started = generation;
       const at = now();
       const user = await repo.findById(id);

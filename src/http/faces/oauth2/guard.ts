@@ -15,8 +15,8 @@ export function callerGuard(container: Container, need?: 'me') {
     const token = bearerToken(req);
     // RFC 6750 §3.1: a request with no credentials gets a bare challenge.
     if (!token) throw new OAuthError('invalid_token', 'a Bearer access token is required', 401, 'Bearer');
-    const principal = await container.sessions.authenticate(token);
-    const user = await container.users.current(principal.userId);
+    const principal = container.sessions.authenticateCached(token) ?? await container.sessions.authenticate(token);
+    const user = container.users.currentCached(principal.userId) ?? await container.users.current(principal.userId);
     if (!user.isActive) throw new InvalidToken();
     if (need === 'me' && !principal.scope.includes('me')) throw new Forbidden();
     req.principal = principal;

@@ -28,8 +28,9 @@ export function userGuard(container: Container, need: 'me' | 'admin' | 'any') {
     if (!token) throw new InvalidToken();
     // A browser sends the cookie on its own: a write it carries must come from a trusted origin (CSRF).
     if (bearer === undefined && crossSiteWrite(req, trusted)) throw new Forbidden();
-    const principal = await container.sessions.authenticate(token);
-    const user = await container.users.current(principal.userId).catch((err) => {
+    // The waiting versions only when a cache cannot answer: most requests reuse a known token.
+    const principal = container.sessions.authenticateCached(token) ?? await container.sessions.authenticate(token);
+    const user = container.users.currentCached(principal.userId) ?? await container.users.current(principal.userId).catch((err) => {
       throw err instanceof UserNotFound ? new InvalidToken() : err;
     });
     if (!user.isActive) throw new InvalidToken();
