@@ -17,6 +17,7 @@ import { createSocialLoginService } from './core/social-login.js';
 import { createAccessTokens } from './crypto/access-token.js';
 import { createKeyStore } from './crypto/key-store.js';
 import { createPasswordHasher, type Argon2Params } from './crypto/password-hasher.js';
+import { createArgon2Threads } from './crypto/argon2-threads.js';
 import { createSecretBox, resolveOAuthMasterKey } from './crypto/secret-box.js';
 import { createIdentityProviders, describeProviderError } from './oauth/index.js';
 import { createMailer } from './mail/create-mailer.js';
@@ -90,9 +91,10 @@ export async function createContainer(opts: ContainerOptions) {
   await revocations.start();
 
   // Bounded: at most one hash per core, a short queue, then Overloaded (503) rather than unbounded memory.
+  const limits = opts.hashingLimits ?? defaultHashingLimits();
   const hasher = queueHashing(createPasswordHasher(opts.hashParams ?? {
     memoryCost: config.argon2MemoryKib, timeCost: config.argon2Iterations, parallelism: config.argon2Parallelism,
-  }), opts.hashingLimits ?? defaultHashingLimits());
+  }, createArgon2Threads(limits.concurrency)), { ...limits, admit: 2 * limits.concurrency });
   const policy = createPasswordPolicy({
     minLength: config.passwordMinLength, maxLength: config.passwordMaxLength, commonPasswords: await loadCommonPasswords(config.passwordMinLength),
   });
@@ -132,6 +134,7 @@ export async function createContainer(opts: ContainerOptions) {
       clearInterval(purge);
       await revocations.stop();
       await accountTokens.drain();
+      await hasher.close();
       await mailer.close();
       revocationChannel?.close();
       redis?.disconnect();

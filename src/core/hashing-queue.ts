@@ -3,35 +3,37 @@ import type { PasswordHasher } from '../crypto/password-hasher.js';
 import { Overloaded } from './errors.js';
 
 export interface HashingLimits {
-  /** Hashes computed at once. */
+  /** Hashes computed at once: the number of argon2 threads. */
   concurrency: number;
   /** Hashes allowed to wait for a slot; one more is refused with Overloaded. */
   maxQueue: number;
 }
 
 /**
- * One argon2 hash per core: more at once adds no throughput, only memory
- * (each hash holds its memory cost), and must leave a libuv thread free,
- * because JWT signing and verification run on the same thread pool.
+ * One argon2 thread per core: more at once adds no throughput, only memory
+ * (each hash holds its memory cost).
  */
-export function defaultHashingLimits(env: NodeJS.ProcessEnv = process.env): HashingLimits {
-  const threads = Number(env.UV_THREADPOOL_SIZE) || 4;
-  const concurrency = Math.max(1, Math.min(availableParallelism(), threads - 1));
+export function defaultHashingLimits(): HashingLimits {
+  const concurrency = Math.max(1, availableParallelism());
   return { concurrency, maxQueue: 32 * concurrency };
 }
 
 /**
- * Wraps a hasher so its expensive calls (hash, verify, burn) run at most
- * `concurrency` at a time, with a bounded FIFO queue behind them. Beyond the
+ * Wraps a hasher so its expensive calls (hash, verify, burn) are handed to it
+ * at most `admit` at a time, with a bounded FIFO queue behind them. Beyond the
  * queue callers get Overloaded at once: a login flood is answered 503 instead
- * of holding requests (and their memory) until the process runs out.
+ * of holding requests (and their memory) until the process runs out. The
+ * argon2 threads get two jobs each (`admit` = 2 × concurrency): one computing,
+ * one ready to start the moment it ends; still only `concurrency` hashes hold
+ * their memory at once.
  */
-export function queueHashing(hasher: PasswordHasher, limits: HashingLimits): PasswordHasher {
+export function queueHashing(hasher: PasswordHasher, limits: HashingLimits & { admit?: number }): PasswordHasher {
+  const admit = limits.admit ?? limits.concurrency;
   let active = 0;
   const waiting: (() => void)[] = [];
 
   async function run<T>(work: () => Promise<T>): Promise<T> {
-    if (active < limits.concurrency) active++;
+    if (active < admit) active++;
     else if (waiting.length >= limits.maxQueue) throw new Overloaded();
     else await new Promise<void>((resolve) => waiting.push(resolve));
     try {
@@ -49,5 +51,6 @@ export function queueHashing(hasher: PasswordHasher, limits: HashingLimits): Pas
     verify: (phc, password) => run(() => hasher.verify(phc, password)),
     burn: (password) => run(() => hasher.burn(password)),
     needsRehash: (phc) => hasher.needsRehash(phc),
+    close: () => hasher.close(),
   };
 }

@@ -1,4 +1,5 @@
 import { Algorithm, hash as argonHash, verify as argonVerify } from '@node-rs/argon2';
+import type { Argon2Threads } from './argon2-threads.js';
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 
 export interface Argon2Params {
@@ -18,21 +19,31 @@ export interface PasswordHasher {
   needsRehash(phc: string): boolean;
   /** Spends one verification's worth of work, so unknown users cost what known ones do. */
   burn(password: string): Promise<void>;
+  /** Stops the hashing threads, if any. */
+  close(): Promise<void>;
 }
 
 const ARGON_PARAMS = /^\$argon2(id|i|d)\$v=\d+\$m=(\d+),t=(\d+),p=(\d+)\$/;
 
-export function createPasswordHasher(params: Argon2Params): PasswordHasher {
+/**
+ * argon2id (and verification of imported bcrypt/scrypt hashes). With `threads`
+ * argon2 runs on dedicated threads (argon2-threads.ts), as the server does;
+ * without, on the libuv pool (the CLI, which hashes once).
+ */
+export function createPasswordHasher(params: Argon2Params, threads?: Argon2Threads): PasswordHasher {
   const options = { algorithm: Algorithm.Argon2id, ...params };
+  const argon = threads
+    ? { hash: (password: string) => threads.hash(password, options), verify: (phc: string, password: string) => threads.verify(phc, password) }
+    : { hash: (password: string) => argonHash(password, options), verify: (phc: string, password: string) => argonVerify(phc, password) };
   // Hashed once, lazily, so `burn` verifies against a real hash of the same cost.
   let dummy: Promise<string> | undefined;
 
   return {
-    hash: (password) => argonHash(password, options),
+    hash: (password) => argon.hash(password),
 
     async verify(phc, password) {
       try {
-        if (phc.startsWith('$argon2')) return await argonVerify(phc, password);
+        if (phc.startsWith('$argon2')) return await argon.verify(phc, password);
         // Loaded on first use: only imported hashes need it, and it costs start time and memory.
         if (/^\$2[abxy]\$\d\d\$/.test(phc)) return await (await import('bcryptjs')).compare(password, phc);
         if (phc.startsWith('$scrypt$')) return await verifyScrypt(phc, password);
@@ -48,9 +59,11 @@ export function createPasswordHasher(params: Argon2Params): PasswordHasher {
     },
 
     async burn(password) {
-      dummy ??= argonHash(randomBytes(16).toString('hex'), options);
-      await argonVerify(await dummy, password).catch(() => false);
+      dummy ??= argon.hash(randomBytes(16).toString('hex'));
+      await argon.verify(await dummy, password).catch(() => false);
     },
+
+    close: async () => threads?.close(),
   };
 }
 

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { Overloaded } from '../../src/core/errors.js';
 import { defaultHashingLimits, queueHashing } from '../../src/core/hashing-queue.js';
@@ -19,6 +20,7 @@ function manualHasher() {
     verify: (_phc, p) => start(p),
     burn: async (p) => { await start(p); },
     needsRehash: () => false,
+    close: async () => {},
   };
   return { hasher, pending, peak: () => peak };
 }
@@ -67,10 +69,24 @@ describe('queueHashing', () => {
     await expect(next).resolves.toBe(false);
   });
 
-  it('by default hashes one per core, leaving a libuv thread for JWT crypto', () => {
-    expect(defaultHashingLimits({ UV_THREADPOOL_SIZE: '1' }).concurrency).toBe(1);
-    const l = defaultHashingLimits({ UV_THREADPOOL_SIZE: '64' });
-    expect(l.concurrency).toBeGreaterThanOrEqual(1);
+  it('by default hashes one per core, with a queue of 32 per core', () => {
+    const l = defaultHashingLimits();
+    expect(l.concurrency).toBe(availableParallelism());
     expect(l.maxQueue).toBe(32 * l.concurrency);
+  });
+
+  it('hands the hasher `admit` at once when given (a ready job per argon2 thread), queueing the rest', async () => {
+    const m = manualHasher();
+    const q = queueHashing(m.hasher, { concurrency: 2, admit: 4, maxQueue: 1 });
+    const calls = Array.from({ length: 5 }, (_, i) => q.verify('phc', String(i)));
+    await expect(q.verify('phc', 'too many')).rejects.toBeInstanceOf(Overloaded);
+    await tick();
+    expect(m.pending.map((p) => p.password)).toEqual(['0', '1', '2', '3']);
+    m.pending.shift()!.finish(true);
+    await tick();
+    expect(m.pending.map((p) => p.password)).toEqual(['1', '2', '3', '4']);
+    for (const p of m.pending.splice(0)) p.finish(true);
+    await expect(Promise.all(calls)).resolves.toEqual([true, true, true, true, true]);
+    expect(m.peak()).toBe(4);
   });
 });
