@@ -85,6 +85,7 @@ async function runScenario(dialect, name) {
       for (let round = 0; round < params.rounds; round++) {
         bares.push(await measure(bare.base, prep.bare, { ...run, pid: bare.pid }));
         if (scenario.hashes) raws.push((await rawArgon2(params.duration / 2)).rate);
+        await prep.beforeRun?.();
         runs.push(await measure(server.base, prep.tessera, { ...run, pid: server.pid }));
         log(`  round ${round + 1}: bare node:http (${prep.bytes} B body) ${bares.at(-1).rps.toFixed(0)} req/s, tessera ${runs.at(-1).rps.toFixed(0)} req/s`);
       }

@@ -96,14 +96,20 @@ export const SCENARIOS = {
    * a FIFO pool seeded by a few password logins (one session each); every
    * successful response puts its rotated token back at the tail. So each
    * request spends a token exactly once, as a client chaining rotations
-   * would, without an argon2 login per measured request.
+   * would, without an argon2 login per measured request. A run that stops
+   * loses the tokens of the requests in flight (the server rotated them, the
+   * client never read the answer), so the pool is topped up by new logins
+   * before every run.
    */
   refresh: {
     title: 'POST /oauth/token grant_type=refresh_token (rotating)',
     async prepare(base, { connections }) {
       const email = await newUser(base);
       const pool = [];
-      for (let i = 0; i < connections * 4; i++) pool.push((await login(base, email)).refresh_token);
+      const refill = async () => {
+        while (pool.length < connections * 4) pool.push((await login(base, email)).refresh_token);
+      };
+      await refill();
       const form = (token) => new URLSearchParams({ grant_type: 'refresh_token', refresh_token: token }).toString();
       const probe = await call(base, 'POST', '/oauth/token', { form: { grant_type: 'refresh_token', refresh_token: pool.shift() } });
       const skip = routeMissing(probe, 'POST /oauth/token');
@@ -123,7 +129,7 @@ export const SCENARIOS = {
         },
       };
       const sample = form(pool[0]);
-      return { bytes: probe.bytes, tessera: { requests: [req] }, bare: { requests: [bareOf(req, sample)] }, stats };
+      return { bytes: probe.bytes, tessera: { requests: [req] }, bare: { requests: [bareOf(req, sample)] }, stats, beforeRun: refill };
     },
   },
 
