@@ -28,8 +28,7 @@ const params = {
     timeCost: ConfigSchema.properties.argon2Iterations.default,
     parallelism: ConfigSchema.properties.argon2Parallelism.default,
   },
-  hashing: defaultHashingLimits(env),
-  threadpool: Number(env.UV_THREADPOOL_SIZE) || 4,
+  hashing: defaultHashingLimits(),
   server: ['node', ...serverNodeFlags(), 'dist/main.js'].join(' '),
 };
 const dialects = ['sqlite', ...(env.TESSERA_BENCH_PG === '1' ? ['postgres'] : [])];

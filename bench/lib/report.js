@@ -74,7 +74,7 @@ export function markdown({ rows, params, started, command, loadBefore, loadAfter
     `Parameters: ${params.connections} connections, pipelining 1, ${params.warmup} s warm-up + ${params.duration} s measured per run, `
       + `${params.rounds} rounds per scenario alternating baseline and Tessera (medians shown; "each round" is that round's ratio); `
       + `argon2id m=${params.argon2.memoryCost} KiB, t=${params.argon2.timeCost}, p=${params.argon2.parallelism}; `
-      + `${params.hashing.concurrency} hashes at once (queue ${params.hashing.maxQueue}), libuv pool ${params.threadpool}.`,
+      + `${params.hashing.concurrency} argon2 threads, each with one more job ready (queue ${params.hashing.maxQueue}).`,
     '',
     `| ${HEAD.join(' | ')} |`,
     `|${HEAD.map((_, i) => (i < 2 ? '---' : '---:')).join('|')}|`,
