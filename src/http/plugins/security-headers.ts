@@ -19,17 +19,21 @@ export async function installSecurityHeaders(app: FastifyInstance, defaults: Rec
   });
 }
 
+async function answer(options?: FastifyHelmetOptions) {
+  const probe = Fastify({ logger: false });
+  if (options) await probe.register(helmet, { ...options, global: true });
+  probe.get('/', async () => 'ok');
+  const res = await probe.inject({ method: 'GET', url: '/' });
+  await probe.close();
+  return res.headers;
+}
+
+// What Fastify sends without helmet: the same for every set of options, so asked once.
+let plainAnswer: ReturnType<typeof answer> | undefined;
+
 async function helmetHeaders(options: FastifyHelmetOptions): Promise<Record<string, string>> {
-  const answer = async (withHelmet: boolean) => {
-    const probe = Fastify({ logger: false });
-    if (withHelmet) await probe.register(helmet, { ...options, global: true });
-    probe.get('/', async () => 'ok');
-    const res = await probe.inject({ method: 'GET', url: '/' });
-    await probe.close();
-    return res.headers;
-  };
-  const plain = await answer(false);
-  const secured = await answer(true);
+  const plain = await (plainAnswer ??= answer());
+  const secured = await answer(options);
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(secured)) {
     if (name in plain || value === undefined) continue;
