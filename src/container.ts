@@ -58,7 +58,9 @@ export async function createContainer(opts: ContainerOptions) {
   await migrateToLatest(db);
   const revocationPollMs = opts.revocationPollMs ?? REVOCATION_POLL_MS;
   // A user read for a request may be as old as the news of an ended session: one propagation bound.
-  const repos = createRepos(db, { userCacheTtlMs: revocationPollMs });
+  // Set once the Redis channel exists (below): user writes are announced like ended sessions.
+  let announceUserChange: ((id: string) => void) | undefined;
+  const repos = createRepos(db, { userCacheTtlMs: revocationPollMs, onUserWrite: (id) => announceUserChange?.(id) });
 
   // A retired key verifies for one token lifetime, plus a margin for instances that have not reloaded yet.
   const verifyGraceMs = (config.accessTokenTtl + 2 * KEY_RELOAD_MS / 1000) * 1000;
@@ -82,7 +84,11 @@ export async function createContainer(opts: ContainerOptions) {
   }) : undefined;
   // Every instance on one database shares one channel; the name never carries the URL itself.
   const channel = `tessera:revoked:${createHash('sha256').update(`${config.databaseUrl}#${opts.dbSchema ?? ''}`).digest('hex').slice(0, 16)}`;
-  const revocationChannel = redis ? connectRevocationChannel(redis, channel, (sid, at) => revocations.receive(sid, at)) : undefined;
+  const revocationChannel = redis ? connectRevocationChannel(redis, channel, {
+    revoked: (sid, at) => revocations.receive(sid, at),
+    userChanged: (id) => repos.users.forgetCached(id),
+  }) : undefined;
+  announceUserChange = revocationChannel?.publishUserChange;
   const revocations = createRevocationList(repos.sessions, {
     windowMs: (config.accessTokenTtl + 60) * 1000, pollMs: revocationPollMs, now,
     onError: (err) => logger.warn({ err }, 'revocation poll failed'),

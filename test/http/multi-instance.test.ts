@@ -80,22 +80,54 @@ describe.each(DIALECTS)('revocations announced through Redis (%s)', (dialect) =>
     return status;
   }
 
+  /** The username instance b shows for a user renamed on instance a, after b has served that user once. */
+  async function usernameAfterRename(a: TestServer, b: TestServer, email: string): Promise<unknown> {
+    await register(a.app, email);
+    const { access_token } = await login(a.app, email);
+    expect((await b.app.inject({ url: '/users/me', headers: bearer(access_token) })).json().username).toBeNull();
+    const renamed = await a.app.inject({ method: 'PATCH', url: '/users/me', headers: bearer(access_token), payload: { username: 'renamed' } });
+    expect(renamed.statusCode).toBe(200);
+    expect((await a.app.inject({ url: '/users/me', headers: bearer(access_token) })).json().username).toBe('renamed');
+    const deadline = Date.now() + 1500;
+    let username: unknown = null;
+    while (Date.now() < deadline && username === null) {
+      await sleep(50);
+      username = (await b.app.inject({ url: '/users/me', headers: bearer(access_token) })).json().username;
+    }
+    return username;
+  }
+
+  const redisReady = async (p: { a: TestServer; b: TestServer }) => {
+    const ready = Date.now() + 5000;
+    while ([p.a, p.b].some((s) => s.container.redis?.status !== 'ready') && Date.now() < ready) await sleep(20);
+    await sleep(200); // the subscriber connection subscribes once ready
+  };
+
   it('with Redis, the other instance refuses the token long before its next poll', async () => {
     const p = await pair(withRedis);
     try {
-      const ready = Date.now() + 5000;
-      while ([p.a, p.b].some((s) => s.container.redis?.status !== 'ready') && Date.now() < ready) await sleep(20);
-      await sleep(200); // the subscriber connection subscribes once ready
+      await redisReady(p);
       expect(await statusAfterLogout(p.a, p.b, 'tristan@lyonesse.bt')).toBe(401);
     } finally {
       await p.close();
     }
   });
 
-  it('without Redis, the same instance pair only learns at its poll', async () => {
+  it('with Redis, a user changed on one instance is shown changed by the other at once, not when its copy expires', async () => {
+    const p = await pair(withRedis);
+    try {
+      await redisReady(p);
+      expect(await usernameAfterRename(p.a, p.b, 'mark@cornwall.bt')).toBe('renamed');
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('without Redis, the same instance pair only learns at its poll, and keeps its copy of a user as long', async () => {
     const p = await pair({});
     try {
       expect(await statusAfterLogout(p.a, p.b, 'isolde@lyonesse.bt')).toBe(200);
+      expect(await usernameAfterRename(p.a, p.b, 'brangaine@lyonesse.bt')).toBeNull();
     } finally {
       await p.close();
     }

@@ -58,6 +58,25 @@ describe.each(DIALECTS)('cached users repo (%s)', (dialect) => {
     expect((await cached.findByIdCached(u.id))?.isActive).toBe(false);
   });
 
+  it('tells onWrite of each write after it is done, and forgetCached drops a copy another instance made stale', async () => {
+    const written: [string, boolean | undefined][] = [];
+    const cached = withUserCache(createUsersRepo(st.db), {
+      ttlMs: 60_000, now,
+      // What the database holds when onWrite runs: the write is already there.
+      onWrite: (id) => { void createUsersRepo(st.db).findById(id).then((u) => written.push([id, u?.isVerified])); },
+    });
+    const other = createUsersRepo(await st.open());
+    const u = await cached.insert(user());
+    await cached.update(u.id, { isVerified: true });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(written).toEqual([[u.id, true]]);
+    await cached.findByIdCached(u.id);
+    await other.update(u.id, { isVerified: false });
+    expect((await cached.findByIdCached(u.id))?.isVerified).toBe(true);
+    cached.forgetCached(u.id);
+    expect((await cached.findByIdCached(u.id))?.isVerified).toBe(false);
+  });
+
   it('with a TTL of 0 every read goes to the database', async () => {
     const cached = withUserCache(createUsersRepo(st.db), { ttlMs: 0, now });
     const other = createUsersRepo(await st.open());

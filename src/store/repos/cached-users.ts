@@ -11,6 +11,8 @@ export interface UserCacheOptions {
   /** Rows kept at most; the oldest read goes first. */
   max?: number;
   now?: () => number;
+  /** Called after each write of a user (to tell other instances, which then call forgetCached). */
+  onWrite?: (id: string) => void;
 }
 
 export type CachedUsersRepo = UsersRepo & {
@@ -18,6 +20,8 @@ export type CachedUsersRepo = UsersRepo & {
   findByIdCached(id: string): Promise<UserRecord | undefined>;
   /** What findByIdCached would answer from memory, without waiting; undefined when it would read. */
   peekCached(id: string): UserRecord | undefined;
+  /** Drops this instance's copy of a user another instance changed. */
+  forgetCached(id: string): void;
 };
 
 /**
@@ -49,6 +53,7 @@ export function withUserCache(repo: UsersRepo, opts: UserCacheOptions): CachedUs
       return await write(...args);
     } finally {
       forget(args[0]);
+      opts.onWrite?.(args[0]);
     }
   };
 
@@ -59,6 +64,7 @@ export function withUserCache(repo: UsersRepo, opts: UserCacheOptions): CachedUs
     delete: writing(repo.delete.bind(repo)),
 
     peekCached,
+    forgetCached: forget,
 
     async findByIdCached(id: string): Promise<UserRecord | undefined> {
       const hit = peekCached(id);

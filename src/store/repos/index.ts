@@ -11,11 +11,13 @@ import { createServerSecretsRepo } from './server-secrets-repo.js';
 export interface RepoOptions {
   /** How long a user read for a per-request check may be reused (cached-users.ts); 0, the default, never. */
   userCacheTtlMs?: number;
+  /** Called after every write of a user (cached-users.ts). */
+  onUserWrite?: (id: string) => void;
 }
 
 export function createRepos(db: Db, opts: RepoOptions = {}) {
   return {
-    users: withUserCache(createUsersRepo(db), { ttlMs: opts.userCacheTtlMs ?? 0 }),
+    users: withUserCache(createUsersRepo(db), { ttlMs: opts.userCacheTtlMs ?? 0, ...(opts.onUserWrite ? { onWrite: opts.onUserWrite } : {}) }),
     sessions: createSessionsRepo(db),
     refreshTokens: createRefreshTokensRepo(db),
     purposeTokens: createPurposeTokensRepo(db),
