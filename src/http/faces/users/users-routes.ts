@@ -25,7 +25,9 @@ export async function usersRoutes(base: FastifyInstance, { container }: { contai
   const me = { preValidation: userGuard(container, 'me') };
   const admin = { preValidation: userGuard(container, 'admin') };
 
-  app.get('/users/me', { ...me, schema: { tags, security, response: { 200: UserRead, 401: Detail, 403: Detail } } }, async (req) => toUserRead(req.currentUser!));
+  app.get('/users/me', { ...me, schema: { tags, security, response: { 200: UserRead, 401: Detail, 403: Detail } } }, (req, reply) => {
+    reply.send(toUserRead(req.currentUser!));
+  });
 
   app.patch('/users/me', { ...me, config: { errorCodes: updateCodes }, schema: { tags, security, body: SelfUpdate, response: { 200: UserRead, ...errors } } }, async (req) => {
     const { email, username, password, old_password, new_password } = req.body;
