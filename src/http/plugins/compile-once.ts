@@ -1,6 +1,5 @@
 import type { FastifyServerOptions } from 'fastify';
 import { SerializerSelector } from '@fastify/fast-json-stringify-compiler';
-import type { Ajv, ValidateFunction } from 'ajv';
 
 type SchemaController = NonNullable<FastifyServerOptions['schemaController']>;
 type BuildSerializer = NonNullable<NonNullable<SchemaController['compilersFactory']>['buildSerializer']>;
@@ -26,16 +25,3 @@ export const compileSerializersOnce: BuildSerializer = (externalSchemas, options
     return serialize;
   };
 };
-
-/** `ajv.compile`, once per distinct schema object (routes share their request schemas too). */
-export function compileValidatorsOnce(ajv: Ajv): (schema: object) => ValidateFunction {
-  const compiled = new WeakMap<object, ValidateFunction>();
-  return (schema) => {
-    let validate = compiled.get(schema);
-    if (!validate) {
-      validate = ajv.compile(schema);
-      compiled.set(schema, validate);
-    }
-    return validate;
-  };
-}

@@ -1,7 +1,6 @@
 import { Ajv, type Options } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { FastifyInstance, FastifySchema } from 'fastify';
-import { compileValidatorsOnce } from './compile-once.js';
 
 const common: Options = { allErrors: false, useDefaults: true, strict: false, removeAdditional: false };
 
@@ -14,6 +13,7 @@ export function installValidators(app: FastifyInstance): void {
   const strict = new Ajv({ ...common, coerceTypes: false });
   const coercing = new Ajv({ ...common, coerceTypes: 'array' });
   for (const ajv of [strict, coercing]) (addFormats as unknown as (a: Ajv) => void)(ajv);
-  const [body, text] = [compileValidatorsOnce(strict), compileValidatorsOnce(coercing)];
-  app.setValidatorCompiler<FastifySchema>(({ schema, httpPart }) => (httpPart === 'body' ? body : text)(schema as object) as never);
+  // Ajv keeps each compiled schema object itself, so routes sharing a schema compile it once.
+  app.setValidatorCompiler<FastifySchema>(({ schema, httpPart }) =>
+    (httpPart === 'body' ? strict : coercing).compile(schema as object) as never);
 }

@@ -41,19 +41,11 @@ export function precompile<R, A extends string[]>(
         const stmt = sqlite.prepare(c.sql);
         if (stmt.reader) return Promise.resolve({ rows: stmt.all(parameters) as R[] });
       } catch (err) {
-        return Promise.reject(catchUnavailable(err));
+        return Promise.reject(err).catch(translateUnavailable);
       }
     }
     // Same SQL, same operation node; the query id only keys plugin state, and no plugin is installed.
     const q: CompiledQuery<R> = { sql: c.sql, query: c.query, queryId: c.queryId, parameters };
     return db.executeQuery(q);
   };
-}
-
-function catchUnavailable(err: unknown): unknown {
-  try {
-    return translateUnavailable(err);
-  } catch (translated) {
-    return translated;
-  }
 }
