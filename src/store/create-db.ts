@@ -29,6 +29,15 @@ const sqliteHandles = new WeakMap<Db, SqliteHandle>();
 
 export const sqliteHandleOf = (db: Db): SqliteHandle | undefined => sqliteHandles.get(db);
 
+/** The node-postgres pool under a Kysely instance, for named (server-side prepared) statements (precompiled.ts). */
+export interface PgHandle {
+  query(config: { name: string; text: string; values: unknown[] }): Promise<{ command: string; rowCount: number | null; rows: unknown[] }>;
+}
+
+const pgHandles = new WeakMap<Db, PgHandle>();
+
+export const pgHandleOf = (db: Db): PgHandle | undefined => pgHandles.get(db);
+
 export async function createDb(opts: DbOptions): Promise<Db> {
   if (opts.url.startsWith('sqlite:')) {
     const path = opts.url.slice('sqlite:'.length);
@@ -62,6 +71,7 @@ export async function createDb(opts: DbOptions): Promise<Db> {
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: guardDialect(new PostgresDialect({ pool })) });
+  pgHandles.set(db, { query: (config) => pool.query(config) });
   if (opts.schema) {
     // IF NOT EXISTS is not race-free in PostgreSQL: two pools creating the schema at once
     // can see a unique violation on the catalog, which means it exists now.

@@ -24,12 +24,16 @@ export function createRefreshTokensRepo(db: Db) {
     .select(['t.id', 't.session_id', 't.token_hash', 't.created_at', 't.expires_at', 't.used_at',
       's.user_id', 's.revoked_at', 's.rotating', 's.scope'])
     .where('t.token_hash', '=', tokenHash));
+  // Each login and each rotation inserts one token and spends one: compiled once too.
+  const insertRow = precompile(db, 6, (id: string, sessionId: string, tokenHash: string, createdAt: number, expiresAt: number,
+    usedAt: number | null) => db.insertInto('refresh_tokens').values({
+    id, session_id: sessionId, token_hash: tokenHash, created_at: createdAt, expires_at: expiresAt, used_at: usedAt,
+  }));
+  const markUsedById = precompile(db, 2, (id: string, at: number) => db.updateTable('refresh_tokens').set({ used_at: at })
+    .where('id', '=', id).where('used_at', 'is', null));
   return {
     async insert(t: RefreshTokenRecord): Promise<void> {
-      await db.insertInto('refresh_tokens').values({
-        id: t.id, session_id: t.sessionId, token_hash: t.tokenHash,
-        created_at: t.createdAt, expires_at: t.expiresAt, used_at: t.usedAt,
-      }).execute();
+      await insertRow(t.id, t.sessionId, t.tokenHash, t.createdAt, t.expiresAt, t.usedAt);
     },
 
     async findByHash(tokenHash: string): Promise<RefreshTokenWithSession | undefined> {
@@ -47,9 +51,7 @@ export function createRefreshTokensRepo(db: Db) {
      * atomic step of rotation: of concurrent callers exactly one gets true.
      */
     async markUsed(id: string, at: number): Promise<boolean> {
-      const res = await db.updateTable('refresh_tokens').set({ used_at: at })
-        .where('id', '=', id).where('used_at', 'is', null).executeTakeFirst();
-      return Number(res.numUpdatedRows) > 0;
+      return Number((await markUsedById(id, at)).numAffectedRows) > 0;
     },
 
     /** Drops a session's refresh tokens (logout of a non-rotating session). */

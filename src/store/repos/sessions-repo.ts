@@ -16,12 +16,14 @@ export interface SessionRecord {
 export function createSessionsRepo(db: Db) {
   // Read by every introspection of an access token: compiled once.
   const statusById = precompile(db, 1, (id: string) => db.selectFrom('sessions').select(['user_id', 'revoked_at']).where('id', '=', id));
+  // Every login inserts one: compiled once too.
+  const insertRow = precompile(db, 7, (id: string, userId: string, createdAt: number, expiresAt: number,
+    revokedAt: number | null, rotating: number, scope: string) => db.insertInto('sessions').values({
+    id, user_id: userId, created_at: createdAt, expires_at: expiresAt, revoked_at: revokedAt, rotating, scope,
+  }));
   return {
     async insert(s: SessionRecord): Promise<void> {
-      await db.insertInto('sessions').values({
-        id: s.id, user_id: s.userId, created_at: s.createdAt, expires_at: s.expiresAt,
-        revoked_at: s.revokedAt, rotating: s.rotating ? 1 : 0, scope: s.scope.join(' '),
-      }).execute();
+      await insertRow(s.id, s.userId, s.createdAt, s.expiresAt, s.revokedAt, s.rotating ? 1 : 0, s.scope.join(' '));
     },
 
     /** Whose session `id` is and whether it was ended, as the database has it now. */
