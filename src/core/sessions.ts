@@ -49,8 +49,8 @@ export function createSessionService(deps: SessionServiceDeps) {
     return token;
   }
 
-  async function access(userId: string, sid: string, scope: string[], fresh: boolean) {
-    const { token, claims } = await accessTokens.sign({ sub: userId, sid, scope, fresh });
+  function access(userId: string, sid: string, scope: string[], fresh: boolean) {
+    const { token, claims } = accessTokens.sign({ sub: userId, sid, scope, fresh });
     return { accessToken: token, expiresIn: claims.exp - claims.iat, claims };
   }
 
@@ -76,7 +76,7 @@ export function createSessionService(deps: SessionServiceDeps) {
       const expiresAt = createdAt + deps.refreshTtlSeconds * 1000;
       await repos.sessions.insert({ id: sid, userId: user.id, createdAt, expiresAt, revokedAt: null, rotating: opts.rotating ?? true, scope });
       const refreshToken = await newRefreshToken(sid, expiresAt);
-      return { ...(await access(user.id, sid, scope, true)), refreshToken, scope, sid };
+      return { ...access(user.id, sid, scope, true), refreshToken, scope, sid };
     },
 
     /** Adds a refresh token to an existing live session (the simple face hands them out on request). */
@@ -113,7 +113,7 @@ export function createSessionService(deps: SessionServiceDeps) {
         throw new RefreshTokenReused();
       }
       const next = t.sessionRotating ? await newRefreshToken(t.sessionId, t.expiresAt) : undefined;
-      return { ...(await access(user.id, t.sessionId, scope, false)), ...(next ? { refreshToken: next } : {}), scope, sid: t.sessionId };
+      return { ...access(user.id, t.sessionId, scope, false), ...(next ? { refreshToken: next } : {}), scope, sid: t.sessionId };
     },
 
     /** Validates an access token: signature, claims, expiry, and that its session is still live. */

@@ -1,5 +1,6 @@
-import { decodeProtectedHeader, errors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import { decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
 import { randomUUID } from 'node:crypto';
+import { signCompact } from './jws-sign.js';
 import type { KeyStore } from './key-store.js';
 
 export interface AccessClaims {
@@ -54,15 +55,14 @@ export function createAccessTokens(keys: KeyStore, opts: AccessTokenOptions) {
   }
 
   return {
-    async sign(input: { sub: string; sid: string; scope: string[]; fresh: boolean }): Promise<{ token: string; claims: AccessClaims }> {
+    sign(input: { sub: string; sid: string; scope: string[]; fresh: boolean }): { token: string; claims: AccessClaims } {
       const { kid, alg, key } = keys.signingKey();
       const iat = Math.floor(now() / 1000);
       const claims: AccessClaims = {
         iss: opts.issuer, sub: input.sub, aud: opts.audience, exp: iat + opts.ttlSeconds, iat,
         jti: randomUUID(), scope: input.scope.join(' '), sid: input.sid, fresh: input.fresh,
       };
-      const token = await new SignJWT({ ...claims }).setProtectedHeader({ alg, kid, typ: TYP }).sign(key);
-      return { token, claims };
+      return { token: signCompact({ alg, kid, typ: TYP }, claims, key), claims };
     },
 
     verifyCached,
