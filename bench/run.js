@@ -14,7 +14,7 @@ import { defaultHashingLimits } from '../dist/core/hashing-queue.js';
 import { consoleTable, goalLines, markdown } from './lib/report.js';
 import { measure } from './lib/measure.js';
 import { SCENARIOS } from './lib/scenarios.js';
-import { ROOT, serverNodeFlags, startBare, startTessera } from './lib/tessera.js';
+import { ROOT, serverEntry, serverNodeFlags, startBare, startTessera } from './lib/tessera.js';
 
 const env = process.env;
 const params = {
@@ -29,7 +29,7 @@ const params = {
     parallelism: ConfigSchema.properties.argon2Parallelism.default,
   },
   hashing: defaultHashingLimits(),
-  server: ['node', ...serverNodeFlags(), 'dist/main.js'].join(' '),
+  server: ['node', ...serverNodeFlags(), serverEntry()].join(' '),
 };
 const dialects = ['sqlite', ...(env.TESSERA_BENCH_PG === '1' ? ['postgres'] : [])];
 const pgUrl = env.TESSERA_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';

@@ -1,4 +1,4 @@
-// Spawns the real server, `node dist/main.js`, on a fresh database, and measures start-to-ready.
+// Spawns the real server as `npm start` runs it (`node <flags> dist/server.js`), on a fresh database, and measures start-to-ready.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -37,18 +37,26 @@ async function freshDatabase(dialect, pgUrl, dir) {
   };
 }
 
+/** `npm start`'s command (package.json): its node flags and its entry file. */
+function startCommand() {
+  const start = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.start;
+  const m = /(?:^|\s)node\s+(.*?)\s*(dist\/\S+\.js)/.exec(start);
+  if (!m) throw new Error(`cannot find the node command in the start script: ${start}`);
+  return { flags: m[1].split(/\s+/).filter(Boolean), entry: m[2] };
+}
+
 /**
- * The node flags the server runs with: those of `npm start` (package.json), so
- * the bench measures what users run. BENCH_NODE_ARGS replaces them, for
- * experiments (e.g. BENCH_NODE_ARGS=' ' for none at all).
+ * The node flags the server runs with: those of `npm start`, so the bench
+ * measures what users run. BENCH_NODE_ARGS replaces them, for experiments
+ * (e.g. BENCH_NODE_ARGS=' ' for none at all).
  */
 export function serverNodeFlags() {
   if (process.env.BENCH_NODE_ARGS !== undefined) return process.env.BENCH_NODE_ARGS.split(' ').filter(Boolean);
-  const start = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.start;
-  const m = /(?:^|\s)node\s+(.*?)\s*dist\/main\.js/.exec(start);
-  if (!m) throw new Error(`cannot find the node command in the start script: ${start}`);
-  return m[1].split(/\s+/).filter(Boolean);
+  return startCommand().flags;
 }
+
+/** The file `npm start` runs (the bundle, dist/server.js). */
+export const serverEntry = () => startCommand().entry;
 
 /**
  * Starts Tessera as a user would, with production defaults except: rate
@@ -68,7 +76,7 @@ export async function startTessera({ dialect, pgUrl, env = {} }) {
   const t0 = performance.now();
   // BENCH_CPU_PROF=<dir>: the server writes a V8 CPU profile there when it stops (see lib/profile-summary.js).
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child = spawn(process.execPath, [...prof, ...serverNodeFlags(), 'dist/main.js'], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...prof, ...serverNodeFlags(), serverEntry()], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   const prefix = (chunk) => process.stderr.write(chunk.toString().replace(/^(?=.)/gm, '  [tessera] '));
   child.stdout.on('data', prefix);
   child.stderr.on('data', prefix);

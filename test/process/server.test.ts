@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAIN, freePort, run, tempDir, waitFor, type Proc } from '../support/process.js';
 
-/** The compiled server (`node dist/main.js`, what `npm start` runs) as a real process on SQLite. */
+/** The bundled server (`node dist/server.js`, what `npm start` runs) as a real process on SQLite. */
 describe('the server process', () => {
   const tmp = tempDir();
   afterAll(() => tmp.remove());

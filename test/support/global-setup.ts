@@ -10,7 +10,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const BUILT_DIR = join(ROOT, 'test/process');
 
 /**
- * Compiles src/ to dist/ once per run, exactly as `npm start` does, so the
+ * Builds dist/ once per run, exactly as `npm start` does, so the
  * process-level suites start what users start. Skipped when the run is
  * filtered to files that do not need it, to keep targeted runs fast.
  */
@@ -19,7 +19,10 @@ export default function setup(project: TestProject): void {
   const built = readdirSync(BUILT_DIR).filter((f) => f.endsWith('.test.ts')).map((f) => join(BUILT_DIR, f));
   const needed = filters.length === 0 || filters.some((f) => built.some((file) => file.includes(f) || file.includes(resolve(ROOT, f))));
   if (!needed) return;
+  // The steps of `npm run build`: tsc emits dist/ (the command line), then the server bundle.
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  const res = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8' });
-  if (res.status !== 0) throw new Error(`build failed (tsc -p tsconfig.build.json):\n${res.stdout}${res.stderr}`);
+  for (const step of [[tsc, '-p', 'tsconfig.build.json'], ['scripts/bundle.mjs']]) {
+    const res = spawnSync(process.execPath, step, { cwd: ROOT, encoding: 'utf8' });
+    if (res.status !== 0) throw new Error(`build failed (${step.join(' ')}):\n${res.stdout}${res.stderr}`);
+  }
 }

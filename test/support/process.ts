@@ -6,7 +6,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const MAIN = join(ROOT, 'dist/main.js');
+/** What `npm start` runs: the bundled server. */
+export const MAIN = join(ROOT, 'dist/server.js');
 export const CLI = join(ROOT, 'dist/cli/main.js');
 
 export interface Proc {
