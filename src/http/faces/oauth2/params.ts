@@ -6,12 +6,16 @@ import { missing, OAuthError } from './errors.js';
  * parser turns `a=1&a=2` into an array, which must be an `invalid_request`
  * naming the parameter, not a type error.
  */
-export async function refuseRepeated(req: FastifyRequest): Promise<void> {
+export function refuseRepeated(req: FastifyRequest, _reply: unknown, done: (err?: Error) => void): void {
+  // Callback style: this runs on every oauth2 request, and a promise per request is measurable.
   const body = req.body;
-  if (!body || typeof body !== 'object' || Array.isArray(body)) return;
-  if (!String(req.headers['content-type'] ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded')) return;
+  if (!body || typeof body !== 'object' || Array.isArray(body)
+    || !String(req.headers['content-type'] ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded')) {
+    done();
+    return;
+  }
   const repeated = Object.keys(body).find((k) => Array.isArray((body as Record<string, unknown>)[k]));
-  if (repeated) throw new OAuthError('invalid_request', `parameter given more than once: ${repeated}`);
+  done(repeated ? new OAuthError('invalid_request', `parameter given more than once: ${repeated}`) : undefined);
 }
 
 /** A parameter's value; an empty one counts as omitted (RFC 6749 §3.1). */

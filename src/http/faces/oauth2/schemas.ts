@@ -40,13 +40,18 @@ export const TokenResponse = Type.Object({
 
 export const OAuthErrorBody = Type.Object({ error: Type.String(), error_description: Type.String() });
 
-export const IntrospectionResponse = Type.Union([
-  Type.Object({
-    active: Type.Literal(true), sub: Type.String(), username: Type.Union([Type.String(), Type.Null()]), scope: Type.String(),
-    exp: Type.Integer(), iat: Type.Integer(), token_type: Type.String(), aud: Type.String(), iss: Type.String(), jti: Type.String(),
-  }),
-  Type.Object({ active: Type.Literal(false) }, { additionalProperties: false }),
-]);
+/**
+ * RFC 7662 §2.2: `{"active": false}` alone, or `active: true` with the token's
+ * claims. One object with optional members rather than a union: the serializer
+ * of a union validates the answer against each branch to pick one, on every
+ * introspection, and the core only ever builds one of the two shapes.
+ */
+export const IntrospectionResponse = Type.Object({
+  active: Type.Boolean(),
+  sub: Type.Optional(Type.String()), username: Type.Optional(Type.Union([Type.String(), Type.Null()])), scope: Type.Optional(Type.String()),
+  exp: Type.Optional(Type.Integer()), iat: Type.Optional(Type.Integer()), token_type: Type.Optional(Type.String()),
+  aud: Type.Optional(Type.String()), iss: Type.Optional(Type.String()), jti: Type.Optional(Type.String()),
+}, { additionalProperties: false });
 
 export const Jwks = Type.Object({ keys: Type.Array(Type.Object({}, { additionalProperties: true })) });
 export const Metadata = Type.Object({}, { additionalProperties: true });
