@@ -66,6 +66,14 @@ describe('the server process', () => {
       expect(await r.json()).toEqual({ status: 'ok' });
     });
 
+    it('serves the API docs: the bundle finds the packages that read their own files', async () => {
+      const page = await fetch(`${base}/docs/static/index.html`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('swagger-ui');
+      const spec = await fetch(`${base}/openapi.json`);
+      expect((await spec.json() as { paths: Record<string, unknown> }).paths).toHaveProperty(['/oauth/introspect']);
+    });
+
     it('created the bootstrap superuser, who can list users', async () => {
       const login = await post('/auth/jwt/login', { username: ADMIN.email, password: ADMIN.password }, true);
       expect(login.status).toBe(200);
