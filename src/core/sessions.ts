@@ -43,9 +43,15 @@ export function createSessionService(deps: SessionServiceDeps) {
   const { repos, accessTokens, revocations } = deps;
   const now = deps.now ?? Date.now;
 
-  async function newRefreshToken(sessionId: string, expiresAt: number): Promise<string> {
+  /** A new refresh token: what the client gets, and the row that stores only its hash. */
+  function refreshTokenFor(expiresAt: number) {
     const token = randomToken();
-    await repos.refreshTokens.insert({ id: randomUUID(), sessionId, tokenHash: hashToken(token), createdAt: now(), expiresAt, usedAt: null });
+    return { token, row: { id: randomUUID(), tokenHash: hashToken(token), createdAt: now(), expiresAt, usedAt: null } };
+  }
+
+  async function newRefreshToken(sessionId: string, expiresAt: number): Promise<string> {
+    const { token, row } = refreshTokenFor(expiresAt);
+    await repos.refreshTokens.insert({ ...row, sessionId });
     return token;
   }
 
@@ -74,9 +80,9 @@ export function createSessionService(deps: SessionServiceDeps) {
       const sid = randomUUID();
       const createdAt = now();
       const expiresAt = createdAt + deps.refreshTtlSeconds * 1000;
-      await repos.sessions.insert({ id: sid, userId: user.id, createdAt, expiresAt, revokedAt: null, rotating: opts.rotating ?? true, scope });
-      const refreshToken = await newRefreshToken(sid, expiresAt);
-      return { ...access(user.id, sid, scope, true), refreshToken, scope, sid };
+      const first = refreshTokenFor(expiresAt);
+      await repos.sessions.insertWithToken({ id: sid, userId: user.id, createdAt, expiresAt, revokedAt: null, rotating: opts.rotating ?? true, scope }, first.row);
+      return { ...access(user.id, sid, scope, true), refreshToken: first.token, scope, sid };
     },
 
     /** Adds a refresh token to an existing live session (the simple face hands them out on request). */

@@ -22,6 +22,20 @@ describe.each(DIALECTS)('sessions repo contract (%s)', (dialect) => {
     expect(await sessions().findById(randomUUID())).toBeUndefined();
   });
 
+  it('insertWithToken stores a session and its first refresh token', async () => {
+    const s = session(randomUUID(), { scope: ['me', 'admin'] });
+    const first = { id: randomUUID(), tokenHash: `first-${s.id}`, createdAt: T + 1, expiresAt: s.expiresAt, usedAt: null };
+    await sessions().insertWithToken(s, first);
+    expect(await sessions().findById(s.id)).toEqual(s);
+    expect(await st.repos.refreshTokens.findByHash(first.tokenHash)).toEqual({
+      ...first, sessionId: s.id, userId: s.userId, sessionRevokedAt: null, sessionRotating: true, sessionScope: ['me', 'admin'],
+    });
+    // The session's id is taken, so neither row of a second insert with it is written.
+    const again = { ...first, id: randomUUID(), tokenHash: `again-${s.id}` };
+    await expect(sessions().insertWithToken(s, again)).rejects.toThrow();
+    expect(await st.repos.refreshTokens.findByHash(again.tokenHash)).toBeUndefined();
+  });
+
   it('revoke ends a live session once', async () => {
     const s = session(randomUUID());
     await sessions().insert(s);

@@ -57,10 +57,12 @@ export function precompile<R, A extends unknown[]>(
 function sqliteRunner<R>(db: Db): Runner<R> | undefined {
   const sqlite = sqliteHandleOf(db);
   if (!sqlite) return undefined;
+  // better-sqlite3 compiles the SQL anew on every prepare(); one statement per query is kept.
+  let stmt: ReturnType<typeof sqlite.prepare> | undefined;
   return (sql, parameters) => {
     if (sqlite.inTransaction()) return undefined;
     try {
-      const stmt = sqlite.prepare(sql);
+      stmt ??= sqlite.prepare(sql);
       if (stmt.reader) return Promise.resolve({ rows: stmt.all(parameters) as R[] });
       const { changes, lastInsertRowid } = stmt.run(parameters);
       return Promise.resolve({ rows: [], numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid) });

@@ -17,6 +17,15 @@ export interface RefreshTokenWithSession extends RefreshTokenRecord {
   sessionScope: string[];
 }
 
+/** A token's fields in column order, as precompiled inserts take them. */
+export type RefreshTokenArgs = [id: string, sessionId: string, tokenHash: string, createdAt: number, expiresAt: number, usedAt: number | null];
+
+export const refreshTokenArgs = (t: RefreshTokenRecord): RefreshTokenArgs =>
+  [t.id, t.sessionId, t.tokenHash, t.createdAt, t.expiresAt, t.usedAt];
+
+export const refreshTokenRow = (...[id, sessionId, tokenHash, createdAt, expiresAt, usedAt]: RefreshTokenArgs) =>
+  ({ id, session_id: sessionId, token_hash: tokenHash, created_at: createdAt, expires_at: expiresAt, used_at: usedAt });
+
 export function createRefreshTokensRepo(db: Db) {
   // Every refresh and refresh-token introspection starts here: compiled once.
   const byHash = precompile(db, 1, (tokenHash: string) => db.selectFrom('refresh_tokens as t')
@@ -25,15 +34,12 @@ export function createRefreshTokensRepo(db: Db) {
       's.user_id', 's.revoked_at', 's.rotating', 's.scope'])
     .where('t.token_hash', '=', tokenHash));
   // Each login and each rotation inserts one token and spends one: compiled once too.
-  const insertRow = precompile(db, 6, (id: string, sessionId: string, tokenHash: string, createdAt: number, expiresAt: number,
-    usedAt: number | null) => db.insertInto('refresh_tokens').values({
-    id, session_id: sessionId, token_hash: tokenHash, created_at: createdAt, expires_at: expiresAt, used_at: usedAt,
-  }));
+  const insertRow = precompile(db, 6, (...t: RefreshTokenArgs) => db.insertInto('refresh_tokens').values(refreshTokenRow(...t)));
   const markUsedById = precompile(db, 2, (id: string, at: number) => db.updateTable('refresh_tokens').set({ used_at: at })
     .where('id', '=', id).where('used_at', 'is', null));
   return {
     async insert(t: RefreshTokenRecord): Promise<void> {
-      await insertRow(t.id, t.sessionId, t.tokenHash, t.createdAt, t.expiresAt, t.usedAt);
+      await insertRow(...refreshTokenArgs(t));
     },
 
     async findByHash(tokenHash: string): Promise<RefreshTokenWithSession | undefined> {

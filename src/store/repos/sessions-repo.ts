@@ -1,5 +1,6 @@
-import type { Db } from '../create-db.js';
+import { dialectOf, type Db } from '../create-db.js';
 import { precompile } from './precompiled.js';
+import { refreshTokenArgs, refreshTokenRow, type RefreshTokenArgs, type RefreshTokenRecord } from './refresh-tokens-repo.js';
 
 export interface SessionRecord {
   id: string;
@@ -13,17 +14,41 @@ export interface SessionRecord {
   scope: string[];
 }
 
+type SessionArgs = [id: string, userId: string, createdAt: number, expiresAt: number, revokedAt: number | null, rotating: number, scope: string];
+
+const sessionArgs = (s: SessionRecord): SessionArgs =>
+  [s.id, s.userId, s.createdAt, s.expiresAt, s.revokedAt, s.rotating ? 1 : 0, s.scope.join(' ')];
+
+const sessionRow = (...[id, userId, createdAt, expiresAt, revokedAt, rotating, scope]: SessionArgs) =>
+  ({ id, user_id: userId, created_at: createdAt, expires_at: expiresAt, revoked_at: revokedAt, rotating, scope });
+
 export function createSessionsRepo(db: Db) {
   // Read by every introspection of an access token: compiled once.
   const statusById = precompile(db, 1, (id: string) => db.selectFrom('sessions').select(['user_id', 'revoked_at']).where('id', '=', id));
-  // Every login inserts one: compiled once too.
-  const insertRow = precompile(db, 7, (id: string, userId: string, createdAt: number, expiresAt: number,
-    revokedAt: number | null, rotating: number, scope: string) => db.insertInto('sessions').values({
-    id, user_id: userId, created_at: createdAt, expires_at: expiresAt, revoked_at: revokedAt, rotating, scope,
-  }));
+  // Every login inserts one, with its first refresh token: compiled once too.
+  const insertRow = precompile(db, 7, (...s: SessionArgs) => db.insertInto('sessions').values(sessionRow(...s)));
+  const insertToken = precompile(db, 6, (...t: RefreshTokenArgs) => db.insertInto('refresh_tokens').values(refreshTokenRow(...t)));
+  // PostgreSQL takes both rows in one statement: one round trip and one commit per login instead
+  // of two. SQLite's CTEs cannot write; its two inserts cost no round trip and no fsync.
+  const insertBoth = dialectOf(db) === 'postgres'
+    ? precompile(db, 13, (...a: [...SessionArgs, ...RefreshTokenArgs]) => db
+      .with('session', (q) => q.insertInto('sessions').values(sessionRow(...(a.slice(0, 7) as SessionArgs))))
+      .insertInto('refresh_tokens').values(refreshTokenRow(...(a.slice(7) as RefreshTokenArgs))))
+    : undefined;
   return {
     async insert(s: SessionRecord): Promise<void> {
-      await insertRow(s.id, s.userId, s.createdAt, s.expiresAt, s.revokedAt, s.rotating ? 1 : 0, s.scope.join(' '));
+      await insertRow(...sessionArgs(s));
+    },
+
+    /** A new session with its first refresh token (a login). */
+    async insertWithToken(s: SessionRecord, first: Omit<RefreshTokenRecord, 'sessionId'>): Promise<void> {
+      const t = refreshTokenArgs({ ...first, sessionId: s.id });
+      if (insertBoth) {
+        await insertBoth(...sessionArgs(s), ...t);
+        return;
+      }
+      await insertRow(...sessionArgs(s));
+      await insertToken(...t);
     },
 
     /** Whose session `id` is and whether it was ended, as the database has it now. */
