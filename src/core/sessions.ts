@@ -113,12 +113,15 @@ export function createSessionService(deps: SessionServiceDeps) {
       // before the token is spent, so asking for a scope one lacks does not burn it.
       const allowed = t.sessionScope.filter((s) => effectiveScopes(user).includes(s));
       const scope = narrowScopes(allowed, opts.scope);
+      // The successor is stored before the token is spent: if the database fails in between, the
+      // presented token still works for a retry (the unused successor was never handed out), where
+      // the other order would leave a spent token and the retry would look like reuse.
+      const next = t.sessionRotating ? await newRefreshToken(t.sessionId, t.expiresAt) : undefined;
       // markUsed is the atomic step: of concurrent uses of one token only one wins.
       if (t.sessionRotating && !(await repos.refreshTokens.markUsed(t.id, at))) {
         await endSession(t.sessionId);
         throw new RefreshTokenReused();
       }
-      const next = t.sessionRotating ? await newRefreshToken(t.sessionId, t.expiresAt) : undefined;
       return { ...access(user.id, t.sessionId, scope, false), ...(next ? { refreshToken: next } : {}), scope, sid: t.sessionId };
     },
 

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, startServer, type TestServer } from '../../support/harness.js';
 import { adminToken, bearer, login, register } from '../../support/users-client.js';
 import { meStatus, passwordGrant, refreshGrant } from './oauth-client.js';
+import { StoreUnavailable } from '../../../src/store/store-unavailable.js';
 
 const N = 10;
 
@@ -59,6 +60,25 @@ describe.each(DIALECTS)('oauth2 refresh rotation and reuse detection (%s)', (dia
     expect(await meStatus(s.app, a.access_token)).toBe(401);
     expect(await meStatus(s.app, b.access_token)).toBe(200);
     expect((await refreshGrant(s.app, b.refresh_token)).statusCode).toBe(200);
+  });
+
+  it('a database failure while storing the successor answers 503 and leaves the presented token usable', async () => {
+    await register(s.app, 'lionel@camelot.bt');
+    const t = await passwordGrant(s.app, 'lionel@camelot.bt');
+    const tokens = s.container.repos.refreshTokens;
+    const insert = tokens.insert;
+    tokens.insert = async () => { throw new StoreUnavailable(new Error('connection lost')); };
+    try {
+      const failed = await refreshGrant(s.app, t.refresh_token);
+      expect(failed.statusCode).toBe(503);
+    } finally {
+      tokens.insert = insert;
+    }
+    // Nothing was decided: the retry rotates as if the first attempt never happened.
+    const retry = await refreshGrant(s.app, t.refresh_token);
+    expect(retry.statusCode).toBe(200);
+    expect(await meStatus(s.app, retry.json().access_token)).toBe(200);
+    expect((await refreshGrant(s.app, retry.json().refresh_token)).statusCode).toBe(200);
   });
 
   it('refresh fails once the user is deactivated by an admin', async () => {
