@@ -36,6 +36,19 @@ describe.each(DIALECTS)('sessions repo contract (%s)', (dialect) => {
     expect(await st.repos.refreshTokens.findByHash(again.tokenHash)).toBeUndefined();
   });
 
+  it('status answers who holds a session and whether it ended, also for many reads at once', async () => {
+    const [live, ended] = [session(randomUUID()), session(randomUUID())];
+    for (const s of [live, ended]) await sessions().insert(s);
+    await sessions().revoke(ended.id, T + 7);
+    const unknown = randomUUID();
+    // Asked together, as concurrent introspections do (one query on PostgreSQL): each gets its own row.
+    const reads = await Promise.all([live.id, ended.id, unknown, live.id].map((id) => sessions().status(id)));
+    expect(reads).toEqual([{ userId: live.userId, revokedAt: null }, { userId: ended.userId, revokedAt: T + 7 }, undefined,
+      { userId: live.userId, revokedAt: null }]);
+    await sessions().revoke(live.id, T + 9);
+    expect(await sessions().status(live.id)).toEqual({ userId: live.userId, revokedAt: T + 9 });
+  });
+
   it('revoke ends a live session once', async () => {
     const s = session(randomUUID());
     await sessions().insert(s);

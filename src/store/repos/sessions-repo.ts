@@ -1,4 +1,5 @@
 import { dialectOf, type Db } from '../create-db.js';
+import { batchedReads } from './batched-reads.js';
 import { precompile } from './precompiled.js';
 import { refreshTokenArgs, refreshTokenRow, type RefreshTokenArgs, type RefreshTokenRecord } from './refresh-tokens-repo.js';
 
@@ -22,9 +23,24 @@ const sessionArgs = (s: SessionRecord): SessionArgs =>
 const sessionRow = (...[id, userId, createdAt, expiresAt, revokedAt, rotating, scope]: SessionArgs) =>
   ({ id, user_id: userId, created_at: createdAt, expires_at: expiresAt, revoked_at: revokedAt, rotating, scope });
 
+export interface SessionStatus {
+  userId: string;
+  revokedAt: number | null;
+}
+
+/** Session statuses read in batches: `WHERE id = ANY($1)`, one named statement for any batch size. */
+function batchedStatus(db: Db) {
+  const byIds = precompile(db, 1, (ids: string[]) => db.selectFrom('sessions')
+    .select(['id', 'user_id', 'revoked_at']).where('id', '=', (eb) => eb.fn.any(eb.val(ids))));
+  return batchedReads(async (ids: string[]) => new Map((await byIds(ids)).rows.map((r) =>
+    [r.id, { userId: r.user_id, revokedAt: r.revoked_at === null ? null : Number(r.revoked_at) }] as const)));
+}
+
 export function createSessionsRepo(db: Db) {
-  // Read by every introspection of an access token: compiled once.
+  // Read by every introspection of an access token: compiled once. On PostgreSQL the reads of one
+  // turn of the event loop share one round trip (batched-reads.ts); SQLite answers each at once.
   const statusById = precompile(db, 1, (id: string) => db.selectFrom('sessions').select(['user_id', 'revoked_at']).where('id', '=', id));
+  const statusBatch = dialectOf(db) === 'postgres' ? batchedStatus(db) : undefined;
   // Every login inserts one, with its first refresh token: compiled once too.
   const insertRow = precompile(db, 7, (...s: SessionArgs) => db.insertInto('sessions').values(sessionRow(...s)));
   const insertToken = precompile(db, 6, (...t: RefreshTokenArgs) => db.insertInto('refresh_tokens').values(refreshTokenRow(...t)));
@@ -52,7 +68,8 @@ export function createSessionsRepo(db: Db) {
     },
 
     /** Whose session `id` is and whether it was ended, as the database has it now. */
-    async status(id: string): Promise<{ userId: string; revokedAt: number | null } | undefined> {
+    async status(id: string): Promise<SessionStatus | undefined> {
+      if (statusBatch) return statusBatch(id);
       const r = (await statusById(id)).rows[0];
       return r && { userId: r.user_id, revokedAt: r.revoked_at === null ? null : Number(r.revoked_at) };
     },
