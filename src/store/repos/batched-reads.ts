@@ -8,19 +8,18 @@
  * `load` gets distinct keys and returns the rows it found by key; a key without
  * a row reads as undefined. A failed load rejects every read of its batch.
  */
+type Waiter<V> = { resolve: (v: V | undefined) => void; reject: (err: unknown) => void };
+
 export function batchedReads<V>(load: (keys: string[]) => Promise<Map<string, V>>): (key: string) => Promise<V | undefined> {
-  let pending: Map<string, ((v: V | undefined) => void)[]> | undefined;
-  let failures: ((err: unknown) => void)[] = [];
+  let pending: Map<string, Waiter<V>[]> | undefined;
 
   function flush(): void {
     const batch = pending!;
-    const fail = failures;
     pending = undefined;
-    failures = [];
     load([...batch.keys()]).then((found) => {
-      for (const [key, waiters] of batch) for (const resolve of waiters) resolve(found.get(key));
+      for (const [key, waiters] of batch) for (const w of waiters) w.resolve(found.get(key));
     }, (err: unknown) => {
-      for (const reject of fail) reject(err);
+      for (const waiters of batch.values()) for (const w of waiters) w.reject(err);
     });
   }
 
@@ -30,8 +29,7 @@ export function batchedReads<V>(load: (keys: string[]) => Promise<Map<string, V>
       setImmediate(flush);
     }
     const waiters = pending.get(key);
-    if (waiters) waiters.push(resolve);
-    else pending.set(key, [resolve]);
-    failures.push(reject);
+    if (waiters) waiters.push({ resolve, reject });
+    else pending.set(key, [{ resolve, reject }]);
   });
 }
