@@ -3,7 +3,7 @@ import type { Compilable, CompiledQuery, QueryResult } from 'kysely';
 import { pgHandleOf, sqliteHandleOf, type Db } from '../create-db.js';
 import { translateUnavailable } from '../store-unavailable.js';
 
-type Runner<R> = (sql: string, parameters: unknown[]) => Promise<QueryResult<R>> | undefined;
+type Runner<R> = (parameters: unknown[]) => Promise<QueryResult<R>> | undefined;
 
 /**
  * Builds and compiles a hot query once per repository — so once per database and dialect — and
@@ -41,11 +41,12 @@ export function precompile<R, A extends unknown[]>(
     }
     return { sql: q.sql, query: q.query, queryId: q.queryId, slots };
   }
-  const direct = sqliteRunner<R>(db) ?? pgRunner<R>(db);
+  let direct: Runner<R> | undefined;
   return (...args: A) => {
     const c = (compiled ??= compile());
+    direct ??= sqliteRunner<R>(db, c.sql) ?? pgRunner<R>(db, c.sql);
     const parameters = c.slots.map((s) => args[s]);
-    const result = direct?.(c.sql, parameters);
+    const result = direct?.(parameters);
     if (result) return result;
     // Same SQL, same operation node; the query id only keys plugin state, and no plugin is installed.
     const q: CompiledQuery<R> = { sql: c.sql, query: c.query, queryId: c.queryId, parameters };
@@ -54,12 +55,12 @@ export function precompile<R, A extends unknown[]>(
 }
 
 /** Runs on the SQLite connection itself unless a transaction holds it (then: undefined, Kysely's path). */
-function sqliteRunner<R>(db: Db): Runner<R> | undefined {
+function sqliteRunner<R>(db: Db, sql: string): Runner<R> | undefined {
   const sqlite = sqliteHandleOf(db);
   if (!sqlite) return undefined;
   // better-sqlite3 compiles the SQL anew on every prepare(); one statement per query is kept.
   let stmt: ReturnType<typeof sqlite.prepare> | undefined;
-  return (sql, parameters) => {
+  return (parameters) => {
     if (sqlite.inTransaction()) return undefined;
     try {
       stmt ??= sqlite.prepare(sql);
@@ -73,15 +74,12 @@ function sqliteRunner<R>(db: Db): Runner<R> | undefined {
 }
 
 /** Runs as a named statement on a pooled PostgreSQL connection; the name is derived from the SQL. */
-function pgRunner<R>(db: Db): Runner<R> | undefined {
+function pgRunner<R>(db: Db, sql: string): Runner<R> | undefined {
   const pg = pgHandleOf(db);
   if (!pg) return undefined;
-  let name: string | undefined;
-  return (sql, parameters) => {
-    name ??= `tessera_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`;
-    return pg.query({ name, text: sql, values: parameters }).then(({ command, rowCount, rows }) => ({
-      rows: rows as R[],
-      ...(['INSERT', 'UPDATE', 'DELETE'].includes(command) ? { numAffectedRows: BigInt(rowCount ?? 0) } : {}),
-    }), translateUnavailable);
-  };
+  const name = `tessera_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`;
+  return (parameters) => pg.query({ name, text: sql, values: parameters }).then(({ command, rowCount, rows }) => ({
+    rows: rows as R[],
+    ...(['INSERT', 'UPDATE', 'DELETE'].includes(command) ? { numAffectedRows: BigInt(rowCount ?? 0) } : {}),
+  }), translateUnavailable);
 }

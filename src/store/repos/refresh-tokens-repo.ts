@@ -26,6 +26,10 @@ export const refreshTokenArgs = (t: RefreshTokenRecord): RefreshTokenArgs =>
 export const refreshTokenRow = (...[id, sessionId, tokenHash, createdAt, expiresAt, usedAt]: RefreshTokenArgs) =>
   ({ id, session_id: sessionId, token_hash: tokenHash, created_at: createdAt, expires_at: expiresAt, used_at: usedAt });
 
+/** The compiled-once insert of one refresh token (this repository's, and a session's first, on SQLite). */
+export const precompileTokenInsert = (db: Db) =>
+  precompile(db, 6, (...t: RefreshTokenArgs) => db.insertInto('refresh_tokens').values(refreshTokenRow(...t)));
+
 export function createRefreshTokensRepo(db: Db) {
   // Every refresh and refresh-token introspection starts here: compiled once.
   const byHash = precompile(db, 1, (tokenHash: string) => db.selectFrom('refresh_tokens as t')
@@ -34,7 +38,7 @@ export function createRefreshTokensRepo(db: Db) {
       's.user_id', 's.revoked_at', 's.rotating', 's.scope'])
     .where('t.token_hash', '=', tokenHash));
   // Each login and each rotation inserts one token and spends one: compiled once too.
-  const insertRow = precompile(db, 6, (...t: RefreshTokenArgs) => db.insertInto('refresh_tokens').values(refreshTokenRow(...t)));
+  const insertRow = precompileTokenInsert(db);
   const markUsedById = precompile(db, 2, (id: string, at: number) => db.updateTable('refresh_tokens').set({ used_at: at })
     .where('id', '=', id).where('used_at', 'is', null));
   return {

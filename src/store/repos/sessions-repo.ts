@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { dialectOf, type Db } from '../create-db.js';
 import { batchedReads } from './batched-reads.js';
 import { precompile } from './precompiled.js';
-import { refreshTokenArgs, refreshTokenRow, type RefreshTokenArgs, type RefreshTokenRecord } from './refresh-tokens-repo.js';
+import { precompileTokenInsert, refreshTokenArgs, refreshTokenRow, type RefreshTokenArgs, type RefreshTokenRecord } from './refresh-tokens-repo.js';
 
 export interface SessionRecord {
   id: string;
@@ -50,7 +50,7 @@ export function createSessionsRepo(db: Db) {
   const statusOf = batchedStatus(db);
   // Every login inserts one, with its first refresh token: compiled once too.
   const insertRow = precompile(db, 7, (...s: SessionArgs) => db.insertInto('sessions').values(sessionRow(...s)));
-  const insertToken = precompile(db, 6, (...t: RefreshTokenArgs) => db.insertInto('refresh_tokens').values(refreshTokenRow(...t)));
+  const insertToken = precompileTokenInsert(db);
   // PostgreSQL takes both rows in one statement: one round trip and one commit per login instead
   // of two. SQLite's CTEs cannot write; its two inserts cost no round trip and no fsync.
   const insertBoth = dialectOf(db) === 'postgres'
