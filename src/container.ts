@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { publicUrlOf } from './config/load-config.js';
-import type { Config } from './config/schema.js';
+import { ConfigSchema, type Config } from './config/schema.js';
 import { createAccountTokenService } from './core/account-tokens.js';
 import { createAuthService } from './core/auth.js';
 import { defaultHashingLimits, queueHashing, type HashingLimits } from './core/hashing-queue.js';
@@ -21,7 +21,7 @@ import { createArgon2Threads } from './crypto/argon2-threads.js';
 import { createSecretBox, resolveOAuthMasterKey } from './crypto/secret-box.js';
 import { createIdentityProviders, describeProviderError } from './oauth/index.js';
 import { createMailer } from './mail/create-mailer.js';
-import { createDb, migrateToLatest } from './store/create-db.js';
+import { DatabaseOpenError, openDatabase } from './store/create-db.js';
 import { createRepos } from './store/repos/index.js';
 import { memoryCounters, redisCounters, withFallback } from './store/rate-counters.js';
 import { createRedisClient } from './store/redis-client.js';
@@ -48,14 +48,18 @@ const PURGE_EVERY_MS = 60 * 60_000;
 /** Sessions (with their refresh tokens) are kept a day past expiry, then deleted. */
 const PURGE_AFTER_MS = 24 * 60 * 60_000;
 
+/** A database that cannot be opened stops the start with a message naming the setting to check. */
+export function namingTheSetting(err: unknown): never {
+  throw err instanceof DatabaseOpenError ? new Error(`${ConfigSchema.properties.databaseUrl.env}: ${err.message}`) : err;
+}
+
 /** The composition root: builds every service from config, with explicit dependencies. */
 export async function createContainer(opts: ContainerOptions) {
   const { config, logger } = opts;
   const now = opts.now ?? Date.now;
   const publicUrl = publicUrlOf(config);
 
-  const db = await createDb({ url: config.databaseUrl, ...(opts.dbSchema ? { schema: opts.dbSchema } : {}) });
-  await migrateToLatest(db);
+  const db = await openDatabase({ url: config.databaseUrl, ...(opts.dbSchema ? { schema: opts.dbSchema } : {}) }).catch(namingTheSetting);
   const revocationPollMs = opts.revocationPollMs ?? REVOCATION_POLL_MS;
   // A user read for a request may be as old as the news of an ended session: one propagation bound.
   // Set once the Redis channel exists (below): user writes are announced like ended sessions.

@@ -2,9 +2,9 @@
 import 'dotenv/config';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config/load-config.js';
-import { createContainer } from '../container.js';
+import { createContainer, namingTheSetting } from '../container.js';
 import { createLogger } from '../http/logger.js';
-import { createDb, migrateToLatest } from '../store/create-db.js';
+import { openDatabase } from '../store/create-db.js';
 
 const USAGE = `usage: tessera <command>
   serve                                   run the server (same as npm start)
@@ -21,8 +21,7 @@ async function run(argv: string[]): Promise<number> {
   const config = loadConfig(process.env);
   const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
   if (cmd === 'migrate') {
-    const db = await createDb({ url: config.databaseUrl });
-    await migrateToLatest(db);
+    const db = await openDatabase({ url: config.databaseUrl }).catch(namingTheSetting);
     await db.destroy();
     console.log('migrations applied');
     return 0;

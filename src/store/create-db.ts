@@ -7,7 +7,7 @@ import type { Database } from './tables.js';
 import { dialectOf } from './dialect.js';
 import { guardDialect } from './guarded-dialect.js';
 import { cachePreparedStatements } from './statement-cache.js';
-
+import { StoreUnavailable } from './store-unavailable.js';
 
 export interface DbOptions {
   url: string;
@@ -82,12 +82,53 @@ export async function createDb(opts: DbOptions): Promise<Db> {
   return db;
 }
 
+/**
+ * The database at `opts.url`, migrated to the latest schema. Any failure is a
+ * DatabaseOpenError saying why in an operator's words (never the URL), so the
+ * caller can name the setting to fix.
+ */
+export async function openDatabase(opts: DbOptions): Promise<Db> {
+  let db: Db | undefined;
+  try {
+    db = await createDb(opts);
+    await migrateToLatest(db);
+    return db;
+  } catch (err) {
+    await db?.destroy().catch(() => {});
+    throw new DatabaseOpenError(err, opts.url);
+  }
+}
+
+export class DatabaseOpenError extends Error {
+  constructor(cause: unknown, url: string) {
+    const inner = cause instanceof StoreUnavailable ? cause.cause : cause;
+    const e = inner as { message?: unknown; code?: unknown } | null;
+    let reason = (typeof e?.message === 'string' && e.message) || (typeof e?.code === 'string' && e.code) || String(inner);
+    // Drivers do not echo the URL, but a password must never reach a log even if one did.
+    const password = passwordOf(url);
+    if (password) reason = reason.split(password).join('***');
+    super(`cannot use the database: ${reason}`);
+    this.name = 'DatabaseOpenError';
+  }
+}
+
+function passwordOf(url: string): string {
+  try {
+    return decodeURIComponent(new URL(url).password);
+  } catch {
+    return '';
+  }
+}
+
 export async function migrateToLatest(db: Db): Promise<void> {
   // Kysely looks for its bookkeeping tables in every schema unless told which one: another
   // schema of the same database (another app, another Tessera) would make it skip creating ours.
-  const migrationTableSchema = dialectOf(db) === 'postgres'
-    ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema
-    : undefined;
+  let migrationTableSchema: string | undefined;
+  if (dialectOf(db) === 'postgres') {
+    const current = (await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db)).rows[0]?.schema;
+    if (!current) throw new Error('no schema on its search_path exists');
+    migrationTableSchema = current;
+  }
   const migrator = new Migrator({ db, provider: migrationProvider, ...(migrationTableSchema ? { migrationTableSchema } : {}) });
   for (let attempt = 1; ; attempt++) {
     const { error, results } = await migrator.migrateToLatest();

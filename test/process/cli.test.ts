@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, MAIN, freePort, run, tempDir, waitFor } from '../support/process.js';
@@ -65,5 +66,12 @@ describe('tessera CLI', () => {
     const p = run(CLI, ['migrate'], { TESSERA_DATABASE_URL: 'mysql://nope' }, tmp.dir);
     expect(await p.exited).toBe(2);
     expect(p.stderr()).toContain('TESSERA_DATABASE_URL');
+  });
+
+  it('a database it cannot open stops `migrate` naming the variable', async () => {
+    writeFileSync(join(tmp.dir, 'a-file.db'), ''); // a file where the path needs a directory
+    const p = run(CLI, ['migrate'], { TESSERA_DATABASE_URL: `sqlite:${join(tmp.dir, 'a-file.db')}/under-a-file.db` }, tmp.dir);
+    expect(await p.exited).toBe(1);
+    expect(p.stderr()).toMatch(/^tessera: TESSERA_DATABASE_URL: cannot use the database: /);
   });
 });

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PG_URL } from '../support/harness.js';
 import { MAIN, freePort, run, tempDir, waitFor, type Proc } from '../support/process.js';
 
 /** The bundled server (`node dist/server.js`, what `npm start` runs) as a real process on SQLite. */
@@ -19,6 +20,20 @@ describe('the server process', () => {
     const p = run(MAIN, [], { TESSERA_JWT_ALG: 'HS256', TESSERA_DATABASE_URL: `sqlite:${join(tmp.dir, 'never.db')}` }, tmp.dir);
     expect(await p.exited).not.toBe(0);
     expect(p.stderr()).toContain('TESSERA_JWT_SECRET');
+  });
+
+  it('an unreachable database stops it naming TESSERA_DATABASE_URL and the cause, never the password', async () => {
+    const port = await freePort(); // nothing listens there
+    const p = run(MAIN, [], { TESSERA_DATABASE_URL: `postgres://postgres:pw-${port}-secret@127.0.0.1:${port}/test` }, tmp.dir);
+    expect(await p.exited).not.toBe(0);
+    expect(p.stderr()).toBe(`tessera: failed to start: TESSERA_DATABASE_URL: cannot use the database: connect ECONNREFUSED 127.0.0.1:${port}\n`);
+  });
+
+  it('a PostgreSQL search_path naming no existing schema stops it naming TESSERA_DATABASE_URL', async () => {
+    const options = encodeURIComponent('-c search_path=tessera_no_such_schema');
+    const p = run(MAIN, [], { TESSERA_DATABASE_URL: `${PG_URL}${PG_URL.includes('?') ? '&' : '?'}options=${options}` }, tmp.dir);
+    expect(await p.exited).not.toBe(0);
+    expect(p.stderr()).toBe('tessera: failed to start: TESSERA_DATABASE_URL: cannot use the database: no schema on its search_path exists\n');
   });
 
   describe('a real start, SIGTERM and restart', () => {
