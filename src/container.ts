@@ -45,7 +45,7 @@ export interface ContainerOptions {
 const KEY_RELOAD_MS = 60_000;
 const REVOCATION_POLL_MS = 1_000;
 const PURGE_EVERY_MS = 60 * 60_000;
-/** Sessions (with their refresh tokens) are kept a day past expiry, then deleted. */
+/** Sessions (with their refresh tokens) and purpose tokens are kept a day past expiry, then deleted. */
 const PURGE_AFTER_MS = 24 * 60 * 60_000;
 
 /** A database that cannot be opened stops the start with a message naming the setting to check. */
@@ -73,9 +73,12 @@ export async function createContainer(opts: ContainerOptions) {
   const keyReload = setInterval(() => keys.reload().catch((err) => logger.warn({ err }, 'signing key reload failed')), KEY_RELOAD_MS);
   keyReload.unref();
 
-  // Expired sessions and their refresh tokens are dead weight; any instance may purge them.
-  const purge = setInterval(() => repos.sessions.deleteExpired(now() - PURGE_AFTER_MS)
-    .catch((err) => logger.warn({ err }, 'session purge failed')), PURGE_EVERY_MS);
+  // Expired sessions (with their refresh tokens) and expired reset/verification tokens are dead
+  // weight; any instance may purge them.
+  const purge = setInterval(() => {
+    repos.sessions.deleteExpired(now() - PURGE_AFTER_MS).catch((err) => logger.warn({ err }, 'session purge failed'));
+    repos.purposeTokens.deleteExpired(now() - PURGE_AFTER_MS).catch((err) => logger.warn({ err }, 'purpose token purge failed'));
+  }, PURGE_EVERY_MS);
   purge.unref();
 
   const accessTokens = createAccessTokens(keys, { issuer: publicUrl, audience: config.jwtAudience, ttlSeconds: config.accessTokenTtl, now });

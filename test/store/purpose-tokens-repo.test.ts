@@ -29,6 +29,18 @@ describe.each(DIALECTS)('purpose tokens repo contract (%s)', (dialect) => {
     expect(await st.repos.purposeTokens.findLive(t.tokenHash, 'reset', T)).toBeUndefined();
   });
 
+  it('deleteExpired drops tokens expired before the cut, spent or not, and keeps the rest', async () => {
+    const spent = await token('reset', { expiresAt: T + 10 });
+    await st.repos.purposeTokens.consume(spent.tokenHash, 'reset', T);
+    const expired = await token('verify', { expiresAt: T + 20 });
+    const live = await token('verify', { expiresAt: T + 5000 });
+    expect(await st.repos.purposeTokens.deleteExpired(T + 100)).toBeGreaterThanOrEqual(2);
+    const left = await st.db.selectFrom('purpose_tokens').select('token_hash')
+      .where('token_hash', 'in', [spent.tokenHash, expired.tokenHash, live.tokenHash]).execute();
+    expect(left.map((r) => r.token_hash)).toEqual([live.tokenHash]);
+    expect(await st.repos.purposeTokens.findLive(live.tokenHash, 'verify', T)).toEqual(live);
+  });
+
   it('consume spends a token exactly once, and only for its kind', async () => {
     const t = await token('reset');
     expect(await st.repos.purposeTokens.consume(t.tokenHash, 'verify', T)).toBeUndefined();

@@ -40,6 +40,12 @@ export function createPurposeTokensRepo(db: Db) {
         createdAt: Number(r.created_at), expiresAt: Number(r.expires_at) };
     },
 
+    /** Drops tokens (spent or not) that expired before `before`: they can never be used again. */
+    async deleteExpired(before: number): Promise<number> {
+      const res = await db.deleteFrom('purpose_tokens').where('expires_at', '<', before).executeTakeFirst();
+      return Number(res.numDeletedRows);
+    },
+
     /** Kills every outstanding token of a kind for a user (password or email changed). */
     async deleteForUser(userId: string, kind: string): Promise<void> {
       await db.deleteFrom('purpose_tokens').where('user_id', '=', userId).where('kind', '=', kind).execute();
