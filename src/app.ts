@@ -11,6 +11,7 @@ import { installValidators } from './http/plugins/validation.js';
 import { compileSerializersOnce } from './http/plugins/compile-once.js';
 import { installBrowserSecurity, installDocumentHeaders } from './http/plugins/browser-security.js';
 import { installInputGuard } from './http/plugins/input-guard.js';
+import { installNotFound } from './http/plugins/not-found.js';
 import { installRateLimits } from './http/plugins/rate-limit.js';
 import { usersFace } from './http/faces/users/index.js';
 import { oauth2Face } from './http/faces/oauth2/index.js';
@@ -59,6 +60,7 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
   // the routes' declared rate limits (config.limit) are checked before validation.
   await installBrowserSecurity(app, config.corsOrigins);
   installInputGuard(app);
+  installNotFound(app);
   await installRateLimits(app, container);
   await app.register(swagger, {
     openapi: {

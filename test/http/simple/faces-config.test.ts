@@ -21,7 +21,9 @@ describe.each(DIALECTS)('TESSERA_FACES=users switches the simple and aegis faces
     for (const [method, url] of [['GET', '/version'], ['GET', '/pubkey'], ['GET', `/token?${qs({ user: 'tor', pass: PASS })}`], ['GET', '/check'],
       ['GET', '/refresh_token'], ['DELETE', '/refresh_token'], ['POST', '/user'], ['PATCH', '/user'], ['GET', '/user'], ['DELETE', '/user'],
       ['POST', '/auth/refresh'], ['GET', '/me']] as const) {
-      expect((await s.app.inject({ method, url })).statusCode, `${method} ${url}`).toBe(404);
+      const res = await s.app.inject({ method, url });
+      expect(res.statusCode, `${method} ${url}`).toBe(404);
+      expect(res.json(), `${method} ${url}`).toEqual({ detail: 'Not Found' });
     }
     expect((await s.app.inject({ method: 'POST', url: '/auth', payload: { username: 'tor', password: PASS } })).statusCode).toBe(404);
     // The users face itself is there.
@@ -54,6 +56,17 @@ describe.each(DIALECTS)('every face mounted: aegis /auth and the users face /aut
   let s: TestServer;
   beforeAll(async () => { s = await startServer(dialect); });
   afterAll(async () => { await s.close(); });
+
+  it('a path no face serves is 404 {"detail": "Not Found"} with the API headers, whatever the method', async () => {
+    for (const [method, url] of [['GET', '/nope'], ['GET', '/users/me/extra'], ['DELETE', '/auth/register'], ['PUT', '/oauth/token'],
+      ['GET', '/token/x'], ['POST', '/.well-known/nope'], ['GET', `/${'x'.repeat(5000)}`]] as const) {
+      const res = await s.app.inject({ method, url });
+      expect(res.statusCode, `${method} ${url}`).toBe(404);
+      expect(res.json(), `${method} ${url}`).toEqual({ detail: 'Not Found' });
+      expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+    }
+  });
 
   it('both answer in their own formats', async () => {
     await s.container.users.create({ email: 'tor@camelot.bt', password: PASS });
