@@ -1,6 +1,7 @@
 import 'dotenv/config';
 import { buildApp } from './app.js';
-import { ConfigError, loadConfig } from './config/load-config.js';
+import { ConfigError } from './config/config-error.js';
+import { loadConfig } from './config/load-config.js';
 import { createContainer } from './container.js';
 import { ensureSuperuser } from './core/bootstrap.js';
 import { createLogger } from './http/logger.js';

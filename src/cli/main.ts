@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import 'dotenv/config';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../config/load-config.js';
+import { ConfigError } from '../config/config-error.js';
+import { loadConfig } from '../config/load-config.js';
 import { createContainer, namingTheSetting } from '../container.js';
 import { createLogger } from '../http/logger.js';
 import { openDatabase } from '../store/create-db.js';

@@ -1,15 +1,9 @@
 import { Value } from '@sinclair/typebox/value';
 import type { TSchema } from '@sinclair/typebox';
+import { ConfigError } from './config-error.js';
 import { ConfigSchema, type Config } from './schema.js';
 import { loadOAuthProviders } from './oauth-providers.js';
 
-/** A bad setting; the message always names the environment variable. */
-export class ConfigError extends Error {
-  constructor(readonly variable: string, detail: string) {
-    super(`${variable}: ${detail}`);
-    this.name = 'ConfigError';
-  }
-}
 
 type Env = Record<string, string | undefined>;
 type Setting = TSchema & { env: string; secret: boolean; default?: unknown };

@@ -1,5 +1,5 @@
 // Circular with load-config.js, which calls this loader; ConfigError is only used at call time.
-import { ConfigError } from './load-config.js';
+import { ConfigError } from './config-error.js';
 
 /**
  * Social-login providers come from environment variables whose names carry

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TSchema } from '@sinclair/typebox';
-import { ConfigError, loadConfig, publicUrlOf } from '../../src/config/load-config.js';
+import { ConfigError } from '../../src/config/config-error.js';
+import { loadConfig, publicUrlOf } from '../../src/config/load-config.js';
 import { ConfigSchema } from '../../src/config/schema.js';
 
 type Setting = TSchema & { env: string; secret: boolean };

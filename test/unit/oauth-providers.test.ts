@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config/load-config.js';
+import { ConfigError } from '../../src/config/config-error.js';
+import { loadConfig } from '../../src/config/load-config.js';
 
 const base = { TESSERA_DATABASE_URL: 'sqlite::memory:' };
 const load = (env: Record<string, string>) => loadConfig({ ...base, ...env });
