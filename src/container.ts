@@ -76,8 +76,9 @@ export async function createContainer(opts: ContainerOptions) {
   // Expired sessions (with their refresh tokens) and expired reset/verification tokens are dead
   // weight; any instance may purge them.
   const purge = setInterval(() => {
-    repos.sessions.deleteExpired(now() - PURGE_AFTER_MS).catch((err) => logger.warn({ err }, 'session purge failed'));
-    repos.purposeTokens.deleteExpired(now() - PURGE_AFTER_MS).catch((err) => logger.warn({ err }, 'purpose token purge failed'));
+    const before = now() - PURGE_AFTER_MS;
+    repos.sessions.deleteExpired(before).catch((err) => logger.warn({ err }, 'session purge failed'));
+    repos.purposeTokens.deleteExpired(before).catch((err) => logger.warn({ err }, 'purpose token purge failed'));
   }, PURGE_EVERY_MS);
   purge.unref();
 

@@ -4,7 +4,6 @@ import { ConfigError } from './config-error.js';
 import { ConfigSchema, type Config } from './schema.js';
 import { loadOAuthProviders } from './oauth-providers.js';
 
-
 type Env = Record<string, string | undefined>;
 type Setting = TSchema & { env: string; secret: boolean; default?: unknown };
 

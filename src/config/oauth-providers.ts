@@ -1,4 +1,3 @@
-// Circular with load-config.js, which calls this loader; ConfigError is only used at call time.
 import { ConfigError } from './config-error.js';
 
 /**
