@@ -31,7 +31,7 @@ export const ConfigSchema = Type.Object({
   jwtAlg: setting(
     Type.Union(JWT_ALGS.map((a) => Type.Literal(a)), { default: 'EdDSA', description: 'Access-token signing algorithm.' }),
     'TESSERA_JWT_ALG'),
-  jwtAudience: setting(Type.String({ minLength: 1, default: 'tessera', description: 'The `aud` claim of access tokens.' }), 'TESSERA_JWT_AUDIENCE'),
+  jwtAudience: setting(Type.String({ minLength: 1, default: 'tessera', description: 'The `aud` claim of the oauth2 face\'s access tokens.' }), 'TESSERA_JWT_AUDIENCE'),
   jwtSecret: setting(
     Type.Optional(Type.String({ minLength: 32, description: 'HS256 secret (at least 32 characters); required when TESSERA_JWT_ALG=HS256.' })),
     'TESSERA_JWT_SECRET', { secret: true }),
