@@ -130,12 +130,14 @@ export function createSessionService(deps: SessionServiceDeps) {
       // presented token still works for a retry (the unused successor was never handed out), where
       // the other order would leave a spent token and the retry would look like reuse.
       const next = t.sessionRotating ? await newRefreshToken(t.sessionId, t.expiresAt) : undefined;
+      // Likewise the access token (an opaque one is a row too): nothing the client needs is written after the spend.
+      const issued = await access(user, t.sessionId, scope, false, opts.profile);
       // markUsed is the atomic step: of concurrent uses of one token only one wins.
       if (t.sessionRotating && !(await repos.refreshTokens.markUsed(t.id, at))) {
         await endSession(t.sessionId);
         throw new RefreshTokenReused();
       }
-      return { ...(await access(user, t.sessionId, scope, false, opts.profile)), ...(next ? { refreshToken: next } : {}), scope, sid: t.sessionId };
+      return { ...issued, ...(next ? { refreshToken: next } : {}), scope, sid: t.sessionId };
     },
 
     /** Validates an access token: signature, claims, expiry, and that its session is still live. */
