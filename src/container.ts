@@ -15,6 +15,8 @@ import { createTokenRevocation } from './core/token-revocation.js';
 import { createUserService } from './core/users.js';
 import { createSocialLoginService } from './core/social-login.js';
 import { createAccessTokens } from './crypto/access-token.js';
+import { createTokenProfiles } from './crypto/token-profiles.js';
+import { createOpaqueTokens } from './core/opaque-tokens.js';
 import { createKeyStore } from './crypto/key-store.js';
 import { createPasswordHasher, type Argon2Params } from './crypto/password-hasher.js';
 import { createArgon2Threads } from './crypto/argon2-threads.js';
@@ -79,10 +81,17 @@ export async function createContainer(opts: ContainerOptions) {
     const before = now() - PURGE_AFTER_MS;
     repos.sessions.deleteExpired(before).catch((err) => logger.warn({ err }, 'session purge failed'));
     repos.purposeTokens.deleteExpired(before).catch((err) => logger.warn({ err }, 'purpose token purge failed'));
+    repos.accessTokens.deleteExpired(before).catch((err) => logger.warn({ err }, 'opaque access token purge failed'));
   }, PURGE_EVERY_MS);
   purge.unref();
 
-  const accessTokens = createAccessTokens(keys, { issuer: publicUrl, audience: config.jwtAudience, ttlSeconds: config.accessTokenTtl, now });
+  // What each face's tokens look like (token-profiles.ts), and which faces sign with their own secret.
+  const profiles = createTokenProfiles({
+    audience: config.jwtAudience, usersAudience: config.usersAudience, oauth2Format: config.oauth2TokenFormat,
+    secrets: { users: config.usersJwtSecret, simple: config.simpleJwtSecret, aegis: config.aegisJwtSecret },
+  });
+  const accessTokens = createAccessTokens(keys, { issuer: publicUrl, audience: config.jwtAudience, profiles, ttlSeconds: config.accessTokenTtl, now });
+  const opaqueTokens = createOpaqueTokens({ repo: repos.accessTokens, profiles, issuer: publicUrl, ttlSeconds: config.accessTokenTtl, now });
   // Redis (optional) carries shared rate-limit counters and revocation announcements;
   // whenever it fails, counters fall back to memory and revocations to the database poll.
   let redisDown = 0;
@@ -117,10 +126,10 @@ export async function createContainer(opts: ContainerOptions) {
     from: config.mailFrom, logger: { warn: (msg) => logger.warn(msg) },
   });
 
-  const sessions = createSessionService({ repos, accessTokens, revocations, refreshTtlSeconds: config.refreshTokenTtl, now });
+  const sessions = createSessionService({ repos, accessTokens, opaqueTokens, revocations, refreshTtlSeconds: config.refreshTokenTtl, now });
   const auth = createAuthService({ repos, hasher, sessions, requireVerified: config.requireVerified });
   const introspection = createIntrospection({ repos, sessions, issuer: publicUrl, audience: config.jwtAudience, now });
-  const tokenRevocation = createTokenRevocation({ accessTokens, sessions });
+  const tokenRevocation = createTokenRevocation({ sessions });
   const users = createUserService({ repos, hasher, policy, sessions, now });
   const accountTokens = createAccountTokenService({
     repos, hasher, policy, sessions, mailer, publicUrl,

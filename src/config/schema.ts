@@ -31,10 +31,25 @@ export const ConfigSchema = Type.Object({
   jwtAlg: setting(
     Type.Union(JWT_ALGS.map((a) => Type.Literal(a)), { default: 'EdDSA', description: 'Access-token signing algorithm.' }),
     'TESSERA_JWT_ALG'),
-  jwtAudience: setting(Type.String({ minLength: 1, default: 'tessera', description: 'The `aud` claim of access tokens.' }), 'TESSERA_JWT_AUDIENCE'),
+  jwtAudience: setting(Type.String({ minLength: 1, default: 'tessera', description: 'The `aud` claim of the oauth2 face\'s access tokens.' }), 'TESSERA_JWT_AUDIENCE'),
   jwtSecret: setting(
     Type.Optional(Type.String({ minLength: 32, description: 'HS256 secret (at least 32 characters); required when TESSERA_JWT_ALG=HS256.' })),
     'TESSERA_JWT_SECRET', { secret: true }),
+  usersAudience: setting(
+    Type.Array(Type.String({ minLength: 1 }), { minItems: 1, default: ['fastapi-users:auth'], description: 'The `aud` list of the users face\'s tokens (FastAPI Users\' audience).' }),
+    'TESSERA_USERS_AUDIENCE'),
+  usersJwtSecret: setting(
+    Type.Optional(Type.String({ minLength: 32, description: 'HS256 secret (at least 32 characters) that signs the users face\'s tokens instead of the server key.' })),
+    'TESSERA_USERS_JWT_SECRET', { secret: true }),
+  simpleJwtSecret: setting(
+    Type.Optional(Type.String({ minLength: 32, description: 'HS256 secret (at least 32 characters) that signs the simple face\'s tokens instead of the server key.' })),
+    'TESSERA_SIMPLE_JWT_SECRET', { secret: true }),
+  aegisJwtSecret: setting(
+    Type.Optional(Type.String({ minLength: 32, description: 'HS256 secret (at least 32 characters) that signs the aegis face\'s tokens instead of the server key.' })),
+    'TESSERA_AEGIS_JWT_SECRET', { secret: true }),
+  oauth2TokenFormat: setting(
+    Type.Union([Type.Literal('jwt'), Type.Literal('opaque')], { default: 'jwt', description: 'Access tokens of the oauth2 face: `jwt` or `opaque` (a random UUID stored as a hash).' }),
+    'TESSERA_OAUTH2_TOKEN_FORMAT'),
   accessTokenTtl: setting(Type.Integer({ minimum: 10, maximum: 86_400, default: 900, description: 'Access-token lifetime, seconds.' }), 'TESSERA_ACCESS_TOKEN_TTL'),
   refreshTokenTtl: setting(Type.Integer({ minimum: 60, maximum: 31_536_000, default: 2_592_000, description: 'Refresh-token (and session) absolute lifetime, seconds.' }), 'TESSERA_REFRESH_TOKEN_TTL'),
   verifyTokenTtl: setting(Type.Integer({ minimum: 60, default: 86_400, description: 'Email-verification token lifetime, seconds.' }), 'TESSERA_VERIFY_TOKEN_TTL'),

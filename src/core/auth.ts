@@ -1,4 +1,5 @@
 import type { PasswordHasher } from '../crypto/password-hasher.js';
+import type { ProfileName } from '../crypto/token-profiles.js';
 import type { Repos, UserRecord } from '../store/repos/index.js';
 import { InvalidCredentials, UserNotVerified } from './errors.js';
 import { normalizePassword } from './password-policy.js';
@@ -41,7 +42,7 @@ export function createAuthService(deps: AuthServiceDeps) {
     authenticate,
 
     /** Checks the password and opens a session: the one `login` every face calls. */
-    async login(login: string, password: string, opts: { scope?: string[]; rotating?: boolean } = {}): Promise<{ user: UserRecord; tokens: TokenSet }> {
+    async login(login: string, password: string, opts: { scope?: string[]; rotating?: boolean; profile?: ProfileName } = {}): Promise<{ user: UserRecord; tokens: TokenSet }> {
       const user = await authenticate(login, password);
       return { user, tokens: await sessions.startSession(user, opts) };
     },

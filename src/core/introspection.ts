@@ -1,4 +1,5 @@
 import type { Repos, UserRecord } from '../store/repos/index.js';
+import { looksOpaque } from './opaque-tokens.js';
 import { effectiveScopes } from './scopes.js';
 import type { SessionService } from './sessions.js';
 
@@ -10,8 +11,10 @@ export interface ActiveToken {
   scope: string;
   exp: number;
   iat: number;
-  token_type: 'Bearer' | 'refresh_token';
-  aud: string;
+  /** wisdom's values. */
+  token_type: 'access_token' | 'refresh_token';
+  /** As in the token; absent for the profiles whose tokens carry none (simple, aegis). */
+  aud?: string | string[];
   iss: string;
   jti: string;
 }
@@ -31,6 +34,11 @@ export type TokenTypeHint = 'access_token' | 'refresh_token';
 
 const INACTIVE = { active: false } as const;
 const looksLikeJwt = (t: string) => t.split('.').length === 3;
+/** The token's scopes the user still holds: a scope taken away since is gone from the answer. */
+const stillHeld = (scope: string[], user: UserRecord) => {
+  const held = effectiveScopes(user);
+  return scope.filter((s) => held.includes(s)).join(' ');
+};
 
 /**
  * Token introspection (RFC 7662) for access and refresh tokens. Unlike the
@@ -58,8 +66,8 @@ export function createIntrospection(deps: IntrospectionDeps) {
     const user = await repos.users.findByIdCached(c.sub);
     if (!user?.isActive) return undefined;
     return {
-      active: true, sub: c.sub, username: user.username ?? user.email, scope: c.scope,
-      exp: c.exp, iat: c.iat, token_type: 'Bearer', aud: c.aud, iss: c.iss, jti: c.jti,
+      active: true, sub: c.sub, username: user.username ?? user.email, scope: stillHeld(c.scope.split(' '), user),
+      exp: c.exp, iat: c.iat, token_type: 'access_token', ...(c.aud === undefined ? {} : { aud: c.aud }), iss: c.iss, jti: c.jti,
     };
   }
 
@@ -69,10 +77,8 @@ export function createIntrospection(deps: IntrospectionDeps) {
     const user = await liveUser(t.userId);
     if (!user) return undefined;
     // What a refresh would grant: the login's scopes the user still holds.
-    const held = effectiveScopes(user);
-    const scope = t.sessionScope.filter((s) => held.includes(s)).join(' ');
     return {
-      active: true, sub: user.id, username: user.username ?? user.email, scope,
+      active: true, sub: user.id, username: user.username ?? user.email, scope: stillHeld(t.sessionScope, user),
       exp: Math.floor(t.expiresAt / 1000), iat: Math.floor(t.createdAt / 1000), token_type: 'refresh_token',
       aud: deps.audience, iss: deps.issuer, jti: t.id,
     };
@@ -84,7 +90,7 @@ export function createIntrospection(deps: IntrospectionDeps) {
      * The hint only orders the lookups (RFC 7662 §2.1: it may be wrong).
      */
     async introspect(token: string, opts: { required?: string[]; hint?: string } = {}): Promise<Introspection> {
-      const refreshFirst = opts.hint === 'refresh_token' || !looksLikeJwt(token);
+      const refreshFirst = opts.hint === 'refresh_token' || !(looksLikeJwt(token) || looksOpaque(token));
       const order = refreshFirst ? [refresh, access] : [access, refresh];
       for (const lookup of order) {
         const found = await lookup(token);

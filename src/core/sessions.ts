@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { AccessClaims, AccessTokens, VerifyResult } from '../crypto/access-token.js';
 import { hashToken, randomToken } from '../crypto/random-token.js';
+import type { ProfileName } from '../crypto/token-profiles.js';
 import type { Repos, UserRecord } from '../store/repos/index.js';
 import { InvalidRefreshToken, InvalidToken, RefreshTokenReused, TokenExpired } from './errors.js';
+import { looksOpaque, type OpaqueTokens } from './opaque-tokens.js';
 import type { RevocationList } from './revocation-list.js';
 import { effectiveScopes, narrowScopes } from './scopes.js';
 
@@ -29,6 +31,7 @@ export interface Principal {
 export interface SessionServiceDeps {
   repos: Pick<Repos, 'sessions' | 'refreshTokens' | 'users'>;
   accessTokens: AccessTokens;
+  opaqueTokens: OpaqueTokens;
   revocations: RevocationList;
   refreshTtlSeconds: number;
   now?: () => number;
@@ -40,7 +43,7 @@ export interface SessionServiceDeps {
  * through the revocation list.
  */
 export function createSessionService(deps: SessionServiceDeps) {
-  const { repos, accessTokens, revocations } = deps;
+  const { repos, accessTokens, opaqueTokens, revocations } = deps;
   const now = deps.now ?? Date.now;
 
   /** A new refresh token: what the client gets, and the row that stores only its hash. */
@@ -55,10 +58,20 @@ export function createSessionService(deps: SessionServiceDeps) {
     return token;
   }
 
-  function access(userId: string, sid: string, scope: string[], fresh: boolean) {
-    const { token, claims } = accessTokens.sign({ sub: userId, sid, scope, fresh });
+  /** An access token in the profile of the face that asked (token-profiles.ts; oauth2 when none). */
+  async function access(user: UserRecord, sid: string, scope: string[], fresh: boolean, profile: ProfileName = 'oauth2') {
+    const input = { sub: user.id, sid, scope, fresh, username: user.username, email: user.email, profile };
+    const { token, claims } = accessTokens.profiles[profile].format === 'opaque' ? await opaqueTokens.issue(input) : accessTokens.sign(input);
     return { accessToken: token, expiresIn: claims.exp - claims.iat, claims };
   }
+
+  /** A cached verdict on a JWT (one Map lookup) or, failing that, on an opaque token. */
+  const verifiedCached = (token: string): VerifyResult | undefined =>
+    accessTokens.verifyCached(token) ?? (looksOpaque(token) ? opaqueTokens.verifyCached(token) : undefined);
+
+  /** Signature (JWT) or stored row (opaque), claims and expiry; not the session. */
+  const verifyAccess = async (token: string): Promise<VerifyResult> =>
+    verifiedCached(token) ?? await (looksOpaque(token) ? opaqueTokens.verify(token) : accessTokens.verify(token));
 
   function principalOf(r: VerifyResult): Principal {
     if (!r.ok) throw r.reason === 'expired' ? new TokenExpired() : new InvalidToken();
@@ -75,14 +88,14 @@ export function createSessionService(deps: SessionServiceDeps) {
 
   return {
     /** Opens a session for a user whose password was just checked: the access token is `fresh`. */
-    async startSession(user: UserRecord, opts: { scope?: string[]; rotating?: boolean } = {}): Promise<TokenSet> {
+    async startSession(user: UserRecord, opts: { scope?: string[]; rotating?: boolean; profile?: ProfileName } = {}): Promise<TokenSet> {
       const scope = narrowScopes(effectiveScopes(user), opts.scope);
       const sid = randomUUID();
       const createdAt = now();
       const expiresAt = createdAt + deps.refreshTtlSeconds * 1000;
       const first = refreshTokenFor(expiresAt);
       await repos.sessions.insertWithToken({ id: sid, userId: user.id, createdAt, expiresAt, revokedAt: null, rotating: opts.rotating ?? true, scope }, first.row);
-      return { ...access(user.id, sid, scope, true), refreshToken: first.token, scope, sid };
+      return { ...(await access(user, sid, scope, true, opts.profile)), refreshToken: first.token, scope, sid };
     },
 
     /** Adds a refresh token to an existing live session (the simple face hands them out on request). */
@@ -96,7 +109,7 @@ export function createSessionService(deps: SessionServiceDeps) {
      * Trades a refresh token for a new access token. Rotating sessions also
      * get a new refresh token; presenting a spent one ends the session.
      */
-    async refresh(refreshToken: string, opts: { scope?: string[] } = {}): Promise<TokenSet> {
+    async refresh(refreshToken: string, opts: { scope?: string[]; profile?: ProfileName } = {}): Promise<TokenSet> {
       const t = await repos.refreshTokens.findByHash(hashToken(refreshToken));
       const at = now();
       if (!t || t.sessionRevokedAt !== null || t.expiresAt <= at) throw new InvalidRefreshToken();
@@ -117,17 +130,19 @@ export function createSessionService(deps: SessionServiceDeps) {
       // presented token still works for a retry (the unused successor was never handed out), where
       // the other order would leave a spent token and the retry would look like reuse.
       const next = t.sessionRotating ? await newRefreshToken(t.sessionId, t.expiresAt) : undefined;
+      // Likewise the access token (an opaque one is a row too): nothing the client needs is written after the spend.
+      const issued = await access(user, t.sessionId, scope, false, opts.profile);
       // markUsed is the atomic step: of concurrent uses of one token only one wins.
       if (t.sessionRotating && !(await repos.refreshTokens.markUsed(t.id, at))) {
         await endSession(t.sessionId);
         throw new RefreshTokenReused();
       }
-      return { ...access(user.id, t.sessionId, scope, false), ...(next ? { refreshToken: next } : {}), scope, sid: t.sessionId };
+      return { ...issued, ...(next ? { refreshToken: next } : {}), scope, sid: t.sessionId };
     },
 
     /** Validates an access token: signature, claims, expiry, and that its session is still live. */
     async authenticate(accessToken: string): Promise<Principal> {
-      return principalOf(accessTokens.verifyCached(accessToken) ?? await accessTokens.verify(accessToken));
+      return principalOf(await verifyAccess(accessToken));
     },
 
     /**
@@ -136,9 +151,11 @@ export function createSessionService(deps: SessionServiceDeps) {
      * the signature still has to be checked. Same verdicts, same errors.
      */
     authenticateCached(accessToken: string): Principal | undefined {
-      const r = accessTokens.verifyCached(accessToken);
+      const r = verifiedCached(accessToken);
       return r && principalOf(r);
     },
+
+    verifyAccess,
 
     /** Looks a refresh token up without spending it (introspection, revocation). */
     async findRefreshToken(refreshToken: string) {

@@ -142,7 +142,7 @@ export function createSocialLoginService(deps: SocialLoginDeps) {
       const user = await userFor(name, identity);
       if (!user.isActive) throw new InvalidCredentials();
       if (deps.requireVerified && !user.isVerified) throw new UserNotVerified();
-      return { backend: flow.b, user, tokens: await sessions.startSession(user) };
+      return { backend: flow.b, user, tokens: await sessions.startSession(user, { profile: 'users' }) };
     },
 
     /** Finishes an associate flow: links the identity to `userId`, who started the flow. */

@@ -1,9 +1,8 @@
-import type { AccessTokens } from '../crypto/access-token.js';
+import { looksOpaque } from './opaque-tokens.js';
 import type { SessionService } from './sessions.js';
 
 export interface TokenRevocationDeps {
-  accessTokens: AccessTokens;
-  sessions: Pick<SessionService, 'findRefreshToken' | 'endSession'>;
+  sessions: Pick<SessionService, 'findRefreshToken' | 'endSession' | 'verifyAccess'>;
 }
 
 /** Who asks for a revocation: a user may end their own sessions, an admin anyone's. */
@@ -21,13 +20,13 @@ const looksLikeJwt = (t: string) => t.split('.').length === 3;
  * without a word: the caller learns nothing about tokens it does not own.
  */
 export function createTokenRevocation(deps: TokenRevocationDeps) {
-  const { accessTokens, sessions } = deps;
+  const { sessions } = deps;
 
   /** The session and owner of a live token, whichever kind it is. */
   async function locate(token: string): Promise<{ sid: string; userId: string } | undefined> {
-    if (looksLikeJwt(token)) {
+    if (looksLikeJwt(token) || looksOpaque(token)) {
       // An expired access token is already useless; its session is left to its refresh token.
-      const r = await accessTokens.verify(token);
+      const r = await sessions.verifyAccess(token);
       return r.ok ? { sid: r.claims.sid, userId: r.claims.sub } : undefined;
     }
     const t = await sessions.findRefreshToken(token);

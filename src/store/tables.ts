@@ -41,6 +41,20 @@ export interface RefreshTokensTable {
   used_at: number | null;
 }
 
+/** Opaque access tokens, by the SHA-256 of the token (never the token itself). */
+export interface AccessTokensTable {
+  token_hash: string;
+  /** The token's `jti`: names it in introspection without revealing it. */
+  id: string;
+  session_id: string;
+  user_id: string;
+  profile: string;
+  scope: string;
+  fresh: number;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface PurposeTokensTable {
   token_hash: string;
   user_id: string;
@@ -87,6 +101,7 @@ export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
   refresh_tokens: RefreshTokensTable;
+  access_tokens: AccessTokensTable;
   purpose_tokens: PurposeTokensTable;
   signing_keys: SigningKeysTable;
 }

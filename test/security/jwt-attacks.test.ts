@@ -32,7 +32,10 @@ async function fetchTrap(): Promise<{ url: string; hits: () => number; close: ()
   };
 }
 
-async function hostileTokens(s: TestServer, valid: string, trapUrl: string, purposeTokens: Record<string, string>): Promise<{ list: Hostile[]; controls: string[] }> {
+/** Genuine tokens of the profiles without `at+jwt`, to forge variants of. */
+interface ProfileTokens { users: string; simple: string; aegis: string }
+
+async function hostileTokens(s: TestServer, valid: string, trapUrl: string, purposeTokens: Record<string, string>, profiles: ProfileTokens): Promise<{ list: Hostile[]; controls: string[] }> {
   const header = decodeProtectedHeader(valid) as Record<string, unknown>;
   const claims = decodeJwt(valid) as JWTPayload & Record<string, unknown>;
   const [h, p, sig] = valid.split('.') as [string, string, string];
@@ -121,8 +124,30 @@ async function hostileTokens(s: TestServer, valid: string, trapUrl: string, purp
     { name: '10 KB of letters', token: 'a'.repeat(10 * 1024) },
   );
   for (const [kind, value] of Object.entries(purposeTokens)) list.push({ name: `${kind} token as an access token`, token: value });
+  // The other profiles: each is held to its own audience and claims, whatever it borrows from another.
+  const simple = decodeJwt(profiles.simple) as Record<string, unknown>;
+  const aegis = decodeJwt(profiles.aegis) as Record<string, unknown>;
+  const users = decodeJwt(profiles.users) as Record<string, unknown>;
+  const jwt = (payload: Record<string, unknown>) => real(payload, { typ: 'JWT' });
+  list.push(
+    { name: 'simple profile with an aud added', token: await jwt({ ...simple, aud: 'tessera' }) },
+    { name: 'simple profile with the users aud added', token: await jwt({ ...simple, aud: ['fastapi-users:auth'] }) },
+    { name: 'aegis profile with an aud added', token: await jwt({ ...aegis, aud: 'tessera' }) },
+    { name: 'simple claims as at+jwt without aud', token: await real(simple) },
+    { name: 'users claims without aud', token: await jwt({ ...users, aud: undefined }) },
+    { name: 'users claims with the oauth2 aud', token: await jwt({ ...users, aud: 'tessera' }) },
+    { name: 'users claims with an empty aud list', token: await jwt({ ...users, aud: [] }) },
+    { name: 'simple token_type refresh_token', token: await jwt({ ...simple, token_type: 'refresh_token' }) },
+    { name: 'simple unknown authentication_method', token: await jwt({ ...simple, authentication_method: 'magic' }) },
+    { name: 'simple without nbf', token: await jwt({ ...simple, nbf: undefined }) },
+    { name: 'simple not yet valid (nbf)', token: await jwt({ ...simple, nbf: now + 300 }) },
+    { name: 'aegis id of another user', token: await jwt({ ...aegis, id: '00000000-0000-4000-8000-000000000000' }) },
+    { name: 'aegis permissions as a string', token: await jwt({ ...aegis, permissions: 'me admin' }) },
+    { name: 'aegis claims as at+jwt without aud', token: await real(aegis) },
+    { name: 'users profile, attacker signature', token: await byAttacker({ kid, typ: 'JWT' }, users) },
+  );
   // Made the same ways with nothing wrong: these must be accepted, or the refusals above prove nothing.
-  const controls = [await real(claims), rawReal({})];
+  const controls = [await real(claims), rawReal({}), await jwt(simple), await jwt(aegis), await jwt(users)];
   return { list, controls };
 }
 
@@ -135,8 +160,9 @@ describe.each(DIALECTS)('hostile access tokens (%s)', (dialect) => {
     s = await startServer(dialect);
     const email = uniqueEmail('arthur');
     await s.container.users.create({ email, password: PASSWORD });
-    const login = await faceLogin(s.app, 'users', email, PASSWORD);
-    const valid = tokenOf('users', login);
+    // The oauth2 face's at+jwt is the base of the forgeries; the other profiles get theirs below.
+    const login = await faceLogin(s.app, 'oauth2', email, PASSWORD);
+    const valid = tokenOf('oauth2', login);
     await s.app.inject({ method: 'POST', url: '/auth/request-verify-token', payload: { email } });
     await s.app.inject({ method: 'POST', url: '/auth/forgot-password', payload: { email } });
     const mail = await readOutbox(s.outbox, 2);
@@ -144,6 +170,10 @@ describe.each(DIALECTS)('hostile access tokens (%s)', (dialect) => {
       refresh: (login.json() as { refresh_token: string }).refresh_token,
       verify: mail.find((m) => m.kind === 'verify')!.token,
       reset: mail.find((m) => m.kind === 'reset')!.token,
+    }, {
+      users: tokenOf('users', await faceLogin(s.app, 'users', email, PASSWORD)),
+      simple: tokenOf('simple', await faceLogin(s.app, 'simple', email, PASSWORD)),
+      aegis: tokenOf('aegis', await faceLogin(s.app, 'aegis', email, PASSWORD)),
     });
     tokens = made.list;
     // The genuine token works everywhere: the refusals below are about the tokens, not the routes.

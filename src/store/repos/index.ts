@@ -7,6 +7,7 @@ import { createPurposeTokensRepo } from './purpose-tokens-repo.js';
 import { createSigningKeysRepo } from './signing-keys-repo.js';
 import { createOAuthAccountsRepo } from './oauth-accounts-repo.js';
 import { createServerSecretsRepo } from './server-secrets-repo.js';
+import { createAccessTokensRepo } from './access-tokens-repo.js';
 
 export interface RepoOptions {
   /** How long a user read for a per-request check may be reused (cached-users.ts); 0, the default, never. */
@@ -20,6 +21,7 @@ export function createRepos(db: Db, opts: RepoOptions = {}) {
     users: withUserCache(createUsersRepo(db), { ttlMs: opts.userCacheTtlMs ?? 0, ...(opts.onUserWrite ? { onWrite: opts.onUserWrite } : {}) }),
     sessions: createSessionsRepo(db),
     refreshTokens: createRefreshTokensRepo(db),
+    accessTokens: createAccessTokensRepo(db),
     purposeTokens: createPurposeTokensRepo(db),
     signingKeys: createSigningKeysRepo(db),
     oauthAccounts: createOAuthAccountsRepo(db),
@@ -33,5 +35,6 @@ export { normalizeLogin } from './users-repo.js';
 export type { SessionRecord } from './sessions-repo.js';
 export type { RefreshTokenRecord, RefreshTokenWithSession } from './refresh-tokens-repo.js';
 export type { PurposeTokenRecord } from './purpose-tokens-repo.js';
+export type { OpaqueTokenRecord } from './access-tokens-repo.js';
 export type { SigningKeyRecord } from './signing-keys-repo.js';
 export type { OAuthAccountRecord, OAuthTokenPatch } from './oauth-accounts-repo.js';

@@ -93,9 +93,18 @@ describe.each(DIALECTS)('aegis face (%s)', (dialect) => {
     expect(me.permissions.sort()).toEqual(['admin', 'magic', 'me']);
   });
 
-  it('GET /me without a usable Authorization header is the AuthRequired problem', async () => {
+  it('GET /me answers the aegis token\'s own claims, and takes the bare token as aegis does', async () => {
     const { access_token } = await aegisLogin(s.app, 'bedivere');
-    for (const headers of [{}, { authorization: access_token }, { authorization: 'Basic YmVkaXZlcmU6cA==' }, { authorization: 'Bearer' }]) {
+    const c = claimsOf(access_token);
+    for (const authorization of [`Bearer ${access_token}`, access_token, `bearer ${access_token}`]) {
+      const res = await s.app.inject({ url: '/me', headers: { authorization } });
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toEqual({ id: c.id, permissions: c.permissions, exp: c.exp });
+    }
+  });
+
+  it('GET /me without a usable Authorization header is the AuthRequired problem', async () => {
+    for (const headers of [{}, { authorization: 'Basic YmVkaXZlcmU6cA==' }, { authorization: 'Bearer' }, { authorization: 'bearer  ' }]) {
       const res = await s.app.inject({ url: '/me', headers });
       expect(res.statusCode).toBe(401);
       expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);

@@ -28,7 +28,7 @@ describe.each(DIALECTS)('oauth2 introspection (%s)', (dialect) => {
       const c = claimsOf(t.access_token);
       expect(res.json()).toEqual({
         active: true, sub: percival.id, username: 'percival', scope: 'me grail', exp: c.exp, iat: c.iat,
-        token_type: 'Bearer', aud: 'tessera', iss: 'http://tessera.test', jti: c.jti,
+        token_type: 'access_token', aud: 'tessera', iss: 'http://tessera.test', jti: c.jti,
       });
     });
   }

@@ -65,7 +65,7 @@ describe.each(DIALECTS)('openid-client against a live server (%s)', (dialect) =>
 
     const rs = await discover(bearerAuth(refreshed.access_token));
     const info = await oidc.tokenIntrospection(rs, refreshed.access_token);
-    expect(info).toMatchObject({ active: true, username: 'arthur', scope: 'me', token_type: 'Bearer', iss: issuer.origin });
+    expect(info).toMatchObject({ active: true, username: 'arthur', scope: 'me', token_type: 'access_token', iss: issuer.origin });
     expect(await oidc.tokenIntrospection(rs, refreshed.refresh_token!)).toMatchObject({ active: true, token_type: 'refresh_token' });
     // The first refresh token was rotated away.
     expect(await oidc.tokenIntrospection(rs, tokens.refresh_token!)).toEqual({ active: false });

@@ -83,7 +83,8 @@ describe.each(DIALECTS)('simple face: /version, /pubkey, /token, /check, /refres
     expect(res.statusCode).toBe(200);
     const body = res.json();
     expect(body).toEqual(claimsOf(token));
-    expect(Object.keys(body).sort()).toEqual(['aud', 'exp', 'fresh', 'iat', 'iss', 'jti', 'scope', 'sid', 'sub']);
+    // The simple profile: ipseity's claims, and no aud.
+    expect(Object.keys(body).sort()).toEqual(['authentication_method', 'exp', 'fresh', 'iat', 'iss', 'jti', 'nbf', 'scope', 'sid', 'sub', 'token_type', 'user']);
   });
 
   it('GET /check is 401 for missing, forged and revoked tokens', async () => {

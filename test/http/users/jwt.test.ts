@@ -27,7 +27,8 @@ describe.each(DIALECTS)('POST /auth/jwt/login and /auth/jwt/logout (%s)', (diale
     expect(body.refresh_token).toMatch(/^[A-Za-z0-9_-]{43,}$/);
     expect(res.headers['cache-control']).toBe('no-store');
     const claims = decodeJwt(body.access_token);
-    expect(claims).toMatchObject({ scope: 'me', fresh: true, aud: 'tessera', iss: 'http://tessera.test' });
+    // The users profile: FastAPI Users' audience, as a list.
+    expect(claims).toMatchObject({ scope: 'me', fresh: true, aud: ['fastapi-users:auth'], iss: 'http://tessera.test' });
     const me = await s.app.inject({ url: '/users/me', headers: auth(body.access_token) });
     expect(me.json().email).toBe('king.arthur@camelot.bt');
   });

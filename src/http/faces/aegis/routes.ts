@@ -15,13 +15,13 @@ export async function aegisRoutes(base: FastifyInstance, { container }: { contai
 
   app.post('/auth', { config: { limit: 'login' }, schema: { tags, body: AuthBody, response: { 200: AuthResponse, ...problems } } }, async (req, reply) => {
     // aegis refresh tokens are reused, never rotated: the session is non-rotating.
-    const { tokens } = await auth.login(req.body.username, req.body.password, { rotating: false });
+    const { tokens } = await auth.login(req.body.username, req.body.password, { rotating: false, profile: 'aegis' });
     noStore(reply);
     return { access_token: tokens.accessToken, refresh_token: tokens.refreshToken! };
   });
 
   app.post('/auth/refresh', { config: { limit: 'refresh' }, schema: { tags, body: RefreshBody, response: { 200: RefreshResponse, ...problems } } }, async (req, reply) => {
-    const tokens = await sessions.refresh(req.body.refresh_token);
+    const tokens = await sessions.refresh(req.body.refresh_token, { profile: 'aegis' });
     noStore(reply);
     return { access_token: tokens.accessToken };
   });

@@ -50,7 +50,8 @@ export const IntrospectionResponse = Type.Object({
   active: Type.Boolean(),
   sub: Type.Optional(Type.String()), username: Type.Optional(Type.Union([Type.String(), Type.Null()])), scope: Type.Optional(Type.String()),
   exp: Type.Optional(Type.Integer()), iat: Type.Optional(Type.Integer()), token_type: Type.Optional(Type.String()),
-  aud: Type.Optional(Type.String()), iss: Type.Optional(Type.String()), jti: Type.Optional(Type.String()),
+  // A string, or the list a users-profile token carries; absent for profiles without an audience.
+  aud: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())])), iss: Type.Optional(Type.String()), jti: Type.Optional(Type.String()),
 }, { additionalProperties: false });
 
 export const Jwks = Type.Object({ keys: Type.Array(Type.Object({}, { additionalProperties: true })) });

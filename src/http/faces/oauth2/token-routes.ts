@@ -25,10 +25,10 @@ export async function tokenRoutes(base: FastifyInstance, { container }: { contai
     let tokens: TokenSet;
     if (grant === 'password') {
       const username = required(body, 'username');
-      tokens = (await auth.login(username, required(body, 'password'), { scope })).tokens;
+      tokens = (await auth.login(username, required(body, 'password'), { scope, profile: 'oauth2' })).tokens;
     } else if (grant === 'refresh_token') {
       const presented = required(body, 'refresh_token');
-      tokens = await sessions.refresh(presented, { scope });
+      tokens = await sessions.refresh(presented, { scope, profile: 'oauth2' });
       // A non-rotating session (aegis) keeps its refresh token: hand the same one back.
       tokens.refreshToken ??= presented;
     } else {

@@ -12,12 +12,12 @@ const plain = (reply: FastifyReply, body: string) =>
 
 /** The Flask service's token routes: /version, /pubkey, /token, /check, /refresh_token. */
 export async function tokenRoutes(app: FastifyInstance, { container }: { container: Container }): Promise<void> {
-  const { auth, keys, sessions, tokenRevocation } = container;
+  const { auth, accessTokens, sessions, tokenRevocation } = container;
 
   app.get('/version', { schema: { tags, querystring: NoArgs, response: { 200: Version } } }, async () => ({ version: packageVersion }));
 
   app.get('/pubkey', { schema: { tags, response: { 200: Text, 404: Message } } }, async (_req, reply) => {
-    const pem = await keys.publicPem();
+    const pem = await accessTokens.publicPem('simple');
     if (!pem) throw new SimpleError(404, 'No public key: tokens are signed with a shared secret');
     return reply.type('text/plain; charset=utf-8').send(pem);
   });
@@ -27,8 +27,8 @@ export async function tokenRoutes(app: FastifyInstance, { container }: { contain
     const pass = arg(req, 'pass');
     // Without `pass`, `user` is a refresh token: the new access token is not fresh.
     const tokens = pass === undefined
-      ? await sessions.refresh(user)
-      : (await auth.login(user, pass, { rotating: false })).tokens;
+      ? await sessions.refresh(user, { profile: 'simple' })
+      : (await auth.login(user, pass, { rotating: false, profile: 'simple' })).tokens;
     return plain(reply, tokens.accessToken);
   });
 

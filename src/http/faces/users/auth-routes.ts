@@ -17,7 +17,7 @@ export async function authRoutes(base: FastifyInstance, { container }: { contain
   const authed = { preValidation: userGuard(container, 'any') };
 
   app.post('/auth/jwt/login', { config: { limit: 'login' }, schema: { tags, consumes: formOrJson, body: LoginForm, response: { 200: BearerResponse, ...errors } } }, async (req, reply) => {
-    const { tokens } = await auth.login(req.body.username, req.body.password);
+    const { tokens } = await auth.login(req.body.username, req.body.password, { profile: 'users' });
     return sendLogin(reply, 'jwt', tokens, config.cookieSecure);
   });
 
@@ -27,7 +27,7 @@ export async function authRoutes(base: FastifyInstance, { container }: { contain
   });
 
   app.post('/auth/cookie/login', { config: { limit: 'login' }, preValidation: refuseCrossSite(container), schema: { tags, consumes: formOrJson, body: LoginForm, response: { 204: Empty, ...errors } } }, async (req, reply) => {
-    const { tokens } = await auth.login(req.body.username, req.body.password);
+    const { tokens } = await auth.login(req.body.username, req.body.password, { profile: 'users' });
     return sendLogin(reply, 'cookie', tokens, config.cookieSecure);
   });
 
