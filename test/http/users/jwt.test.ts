@@ -81,11 +81,12 @@ describe.each(DIALECTS)('POST /auth/jwt/login and /auth/jwt/logout (%s)', (diale
     for (const d of empty.json().detail) expect(Object.keys(d).sort()).toEqual(['loc', 'msg', 'type']);
   });
 
-  it('logout ends the session: 200, the token then gets 401, the refresh token is dead', async () => {
+  it('logout ends the session: 204 with an empty body, the token then gets 401, the refresh token is dead', async () => {
     const t = await jwtLogin(s, 'king.arthur@camelot.bt');
     const other = await jwtLogin(s, 'king.arthur@camelot.bt');
     const out = await s.app.inject({ method: 'POST', url: '/auth/jwt/logout', headers: auth(t.access_token) });
-    expect(out.statusCode).toBe(200);
+    expect(out.statusCode).toBe(204);
+    expect(out.body).toBe('');
     const me = await s.app.inject({ url: '/users/me', headers: auth(t.access_token) });
     expect(sb(me)).toEqual(UNAUTHORIZED);
     expect(me.headers['www-authenticate']).toBe('Bearer');

@@ -201,7 +201,6 @@ describe.each(DIALECTS)('GET and PATCH /users/me (%s)', (dialect) => {
       expect(sb(await patchMe(t.access_token, { password: 12345678 }))).toEqual({
         status: 422, body: { detail: [{ loc: ['body', 'password'], msg: 'Input should be a valid string', type: 'type_error' }] },
       });
-      expect((await patchMe(t.access_token, { email: null })).statusCode).toBe(422);
       expect(sb(await s.app.inject({ method: 'PATCH', url: '/users/me', payload: { email: 'nope' } }))).toEqual(UNAUTHORIZED);
     });
   });
