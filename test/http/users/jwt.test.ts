@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeJwt } from 'jose';
 import { DIALECTS, startServer, type TestServer } from '../../support/harness.js';
-import { PASSWORD, UNAUTHORIZED, auth, coreUser, form, jwtLogin, sb } from '../../support/users-fixtures.js';
+import { FORBIDDEN, PASSWORD, UNAUTHORIZED, auth, coreUser, form, jwtLogin, sb } from '../../support/users-fixtures.js';
 
 const BAD_CREDENTIALS = { status: 400, body: { detail: 'LOGIN_BAD_CREDENTIALS' } };
 
@@ -53,10 +53,14 @@ describe.each(DIALECTS)('POST /auth/jwt/login and /auth/jwt/logout (%s)', (diale
     expect(me.json()).toMatchObject({ email: 'king.arthur@camelot.bt', username: 'Arthur' });
   });
 
-  it('ignores the OAuth2 form extras (grant_type, scope, client_id)', async () => {
-    const res = await login(new URLSearchParams({ grant_type: 'password', username: 'arthur', password: PASSWORD, scope: '', client_id: 'x' }).toString(),
+  it('accepts the OAuth2PasswordRequestForm extras (grant_type, scope, client_id, client_secret)', async () => {
+    const res = await login(new URLSearchParams({ grant_type: 'password', username: 'arthur', password: PASSWORD, scope: 'me admin', client_id: 'x', client_secret: 'y' }).toString(),
       { 'content-type': 'application/x-www-form-urlencoded' });
     expect(res.statusCode).toBe(200);
+    // As FastAPI's form: grant_type, when given, must be "password".
+    const other = await login({ grant_type: 'client_credentials', username: 'arthur', password: PASSWORD });
+    expect(other.statusCode).toBe(422);
+    expect(other.json().detail[0].loc).toEqual(['body', 'grant_type']);
   });
 
   it('refuses an unknown user, a wrong password and an inactive user alike', async () => {
@@ -135,5 +139,23 @@ describe.each(DIALECTS)('POST /auth/jwt/login with TESSERA_REQUIRE_VERIFIED=true
 
   it('lets a verified user in', async () => {
     expect((await jwtLogin(s, 'galahad@camelot.bt')).token_type).toBe('bearer');
+  });
+
+  it('an unverified user\'s live token gets 403 Forbidden on every authenticated route, logout included', async () => {
+    // Tokens issued before verification was required (or by core), as FastAPI Users' current_user(verified=True) meets them.
+    const plain = await coreUser(s, 'dagonet@camelot.bt');
+    const admin = await coreUser(s, 'kay@camelot.bt', { isSuperuser: true });
+    const token = (await s.container.sessions.startSession(plain)).accessToken;
+    const adminToken = (await s.container.sessions.startSession(admin)).accessToken;
+    for (const [method, url, t] of [
+      ['GET', '/users/me', token], ['PATCH', '/users/me', token], ['POST', '/auth/jwt/logout', token], ['POST', '/auth/cookie/logout', token],
+      ['GET', '/users', adminToken], ['GET', `/users/${plain.id}`, adminToken], ['DELETE', `/users/${plain.id}`, adminToken],
+    ] as const) {
+      expect(sb(await s.app.inject({ method, url, headers: auth(t), payload: method === 'PATCH' ? { username: 'fool' } : undefined })), `${method} ${url}`).toEqual(FORBIDDEN);
+    }
+    // Nothing was done: the session lives on and the user is unchanged.
+    expect(await s.container.repos.users.findById(plain.id)).toMatchObject({ username: null, isActive: true });
+    await s.container.repos.users.update(plain.id, { isVerified: true });
+    expect((await s.app.inject({ url: '/users/me', headers: auth(token) })).statusCode).toBe(200);
   });
 });

@@ -46,9 +46,21 @@ const PYDANTIC: Record<string, [string, string]> = {
   anyOf: ['union_type', 'Input does not match any allowed type'],
 };
 
+type AjvError = NonNullable<FastifyError['validation']>[number];
+
+/**
+ * A nullable field (`X | null`) that fails reports, like pydantic's Optional[X], only
+ * what X refused: ajv's "not null" and "no branch matched" errors for it are dropped.
+ */
+function withoutNullBranches(errors: AjvError[]): AjvError[] {
+  const isNoise = (v: AjvError) => v.keyword === 'anyOf' || (v.keyword === 'type' && (v.params as { type?: string }).type === 'null');
+  const real = new Set(errors.filter((v) => !isNoise(v)).map((v) => v.instancePath));
+  return errors.filter((v) => !isNoise(v) || !real.has(v.instancePath));
+}
+
 function validationDetail(err: FastifyError) {
   const part = err.validationContext === 'querystring' ? 'query' : err.validationContext === 'params' ? 'path' : (err.validationContext ?? 'body');
-  return (err.validation ?? []).map((v) => {
+  return withoutNullBranches(err.validation ?? []).map((v) => {
     const path = v.instancePath.split('/').filter(Boolean).map((s) => (/^\d+$/.test(s) ? Number(s) : s));
     const missing = (v.params as { missingProperty?: string }).missingProperty;
     const [type, msg] = PYDANTIC[v.keyword] ?? ['value_error', 'Invalid value'];
