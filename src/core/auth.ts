@@ -1,7 +1,7 @@
 import type { PasswordHasher } from '../crypto/password-hasher.js';
 import type { ProfileName } from '../crypto/token-profiles.js';
 import type { Repos, UserRecord } from '../store/repos/index.js';
-import { InvalidCredentials, UserNotVerified } from './errors.js';
+import { AccountInactive, InvalidCredentials, UserNotVerified } from './errors.js';
 import { normalizePassword } from './password-policy.js';
 import type { SessionService, TokenSet } from './sessions.js';
 
@@ -28,7 +28,9 @@ export function createAuthService(deps: AuthServiceDeps) {
       throw new InvalidCredentials();
     }
     const ok = await hasher.verify(user.passwordHash, pw);
-    if (!ok || !user.isActive) throw new InvalidCredentials();
+    if (!ok) throw new InvalidCredentials();
+    // Only a caller who knows the password learns that the account is deactivated.
+    if (!user.isActive) throw new AccountInactive();
     if (deps.requireVerified && !user.isVerified) throw new UserNotVerified();
     if (hasher.needsRehash(user.passwordHash)) {
       // Imported (bcrypt, scrypt) or weaker hashes move to current argon2id parameters; a

@@ -14,8 +14,15 @@ export abstract class DomainError extends Error {
   }
 }
 
-/** Unknown login, wrong password or inactive account: deliberately indistinguishable. */
-export class InvalidCredentials extends DomainError { readonly code = 'invalid_credentials'; }
+/** Unknown login or wrong password: deliberately indistinguishable. */
+export class InvalidCredentials extends DomainError { readonly code: string = 'invalid_credentials'; }
+/**
+ * The password was right but the account is deactivated. Thrown only after the
+ * password verified, so it reveals nothing to whoever does not know it. A
+ * subclass of InvalidCredentials: faces that do not tell the two apart (users,
+ * oauth2, aegis) answer it as bad credentials; the simple face answers 403.
+ */
+export class AccountInactive extends InvalidCredentials { override readonly code = 'account_inactive'; }
 export class UserNotVerified extends DomainError { readonly code = 'user_not_verified'; }
 export class UserAlreadyExists extends DomainError {
   readonly code = 'user_already_exists';
@@ -34,6 +41,8 @@ export class AlreadyVerified extends DomainError { readonly code = 'already_veri
 export class UserNotFound extends DomainError { readonly code = 'user_not_found'; }
 /** A login that is neither a plausible email nor a username (1-64 characters, no "@", no spaces). */
 export class InvalidLogin extends DomainError { readonly code = 'invalid_login'; }
+/** A change that would leave a user with neither an email nor a username to log in with. */
+export class InvalidIdentifier extends DomainError { readonly code = 'invalid_identifier'; }
 
 /** Access token missing, malformed, forged, or of an ended session / inactive user. */
 export class InvalidToken extends DomainError { readonly code = 'invalid_token'; }

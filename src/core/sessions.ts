@@ -3,7 +3,7 @@ import type { AccessClaims, AccessTokens, VerifyResult } from '../crypto/access-
 import { hashToken, randomToken } from '../crypto/random-token.js';
 import type { ProfileName } from '../crypto/token-profiles.js';
 import type { Repos, UserRecord } from '../store/repos/index.js';
-import { InvalidRefreshToken, InvalidToken, RefreshTokenReused, TokenExpired } from './errors.js';
+import { AccountInactive, InvalidRefreshToken, InvalidToken, RefreshTokenReused, TokenExpired } from './errors.js';
 import { looksOpaque, type OpaqueTokens } from './opaque-tokens.js';
 import type { RevocationList } from './revocation-list.js';
 import { effectiveScopes, narrowScopes } from './scopes.js';
@@ -162,6 +162,33 @@ export function createSessionService(deps: SessionServiceDeps) {
       const t = await repos.refreshTokens.findByHash(hashToken(refreshToken));
       if (!t || t.sessionRevokedAt !== null || t.expiresAt <= now() || (t.sessionRotating && t.usedAt !== null)) return undefined;
       return t;
+    },
+
+    /**
+     * Disallows one refresh token of `userId`: it can no longer refresh, while
+     * its session, that session's access tokens and its other refresh tokens
+     * live on. A token that is unknown, dead, or someone else's is an
+     * InvalidRefreshToken (the caller holds it, so saying so reveals nothing).
+     */
+    async disallowRefreshToken(userId: string, refreshToken: string): Promise<void> {
+      const t = await repos.refreshTokens.findByHash(hashToken(refreshToken));
+      const live = t && t.sessionRevokedAt === null && t.expiresAt > now() && !(t.sessionRotating && t.usedAt !== null);
+      if (!live || t.userId !== userId || !(await repos.refreshTokens.deleteById(t.id))) throw new InvalidRefreshToken();
+    },
+
+    /**
+     * Why a refresh token that refresh() refused failed, for a face that tells a
+     * deactivated account apart from a bad token: AccountInactive when the
+     * token is genuine and unexpired but its user is deactivated (deactivation
+     * ends the session, so the session's state cannot tell), else `err`.
+     */
+    async explainRefreshFailure(refreshToken: string, err: unknown): Promise<never> {
+      if (err instanceof InvalidRefreshToken && !(err instanceof RefreshTokenReused)) {
+        const t = await repos.refreshTokens.findByHash(hashToken(refreshToken));
+        const user = t && t.expiresAt > now() ? await repos.users.findById(t.userId) : undefined;
+        if (user && !user.isActive) throw new AccountInactive();
+      }
+      throw err;
     },
 
     endSession,

@@ -3,7 +3,7 @@ import type { PasswordHasher } from '../crypto/password-hasher.js';
 import type { Repos, UserListQuery, UserPatch, UserRecord } from '../store/repos/index.js';
 import { normalizeLogin } from '../store/repos/index.js';
 import { UniqueViolation } from '../store/unique-violation.js';
-import { FreshTokenRequired, UserAlreadyExists, UserNotFound, WrongPassword } from './errors.js';
+import { FreshTokenRequired, InvalidIdentifier, UserAlreadyExists, UserNotFound, WrongPassword } from './errors.js';
 import { normalizePassword, type PasswordPolicy } from './password-policy.js';
 import type { Principal, SessionService } from './sessions.js';
 
@@ -111,6 +111,10 @@ export function createUserService(deps: UserServiceDeps) {
       if (changes.email !== undefined) patch.email = changes.email;
       if (emailChanged) patch.isVerified = false;
       if (changes.username !== undefined) patch.username = changes.username;
+      // Every path (users face, admin, other faces) keeps something to log in with.
+      const email = patch.email === undefined ? user.email : patch.email;
+      const username = patch.username === undefined ? user.username : patch.username;
+      if (!email && !username) throw new InvalidIdentifier();
       if (changes.password !== undefined) {
         const identity = { email: changes.email ?? user.email, username: changes.username === undefined ? user.username : changes.username };
         patch.passwordHash = await hasher.hash(policy.check(changes.password, identity));
@@ -131,6 +135,15 @@ export function createUserService(deps: UserServiceDeps) {
       }
       if (patch.isActive === false) await sessions.endUserSessions(id);
       return updated;
+    },
+
+    /**
+     * A user closing their own account where the record is kept (ipseity's
+     * delete): deactivated, every session ended. Goes through update(), so any
+     * rule on deactivation applies here too.
+     */
+    async deactivate(id: string, actor: Principal): Promise<void> {
+      await this.update(id, { isActive: false }, { actor, asAdmin: true });
     },
 
     /** Deletes a user after ending its sessions, so its live access tokens stop working at once. */

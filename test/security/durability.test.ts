@@ -33,7 +33,7 @@ describe('SQLite: an acknowledged write survives kill -9', () => {
     const email = uniqueEmail('lot');
     expect((await post('/auth/register', { email, password: PASSWORD })).status).toBe(201);
     const first = await (await post('/auth/jwt/login', { username: email, password: PASSWORD })).json() as { access_token: string; refresh_token: string };
-    expect((await post('/auth/jwt/logout', {}, { authorization: `Bearer ${first.access_token}` })).status).toBe(200);
+    expect((await post('/auth/jwt/logout', {}, { authorization: `Bearer ${first.access_token}` })).status).toBe(204);
     const second = await (await post('/auth/jwt/login', { username: email, password: PASSWORD })).json() as { access_token: string };
     const patch = await fetch(`${server.url}/users/me`, {
       method: 'PATCH', headers: { 'content-type': 'application/json', authorization: `Bearer ${second.access_token}` }, body: JSON.stringify({ password: 'the new password!' }),

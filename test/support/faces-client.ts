@@ -13,7 +13,6 @@ export const formBody = (fields: Record<string, string>) => ({
 export async function simpleSignup(app: FastifyInstance, user: string, pass = PASS) {
   const res = await app.inject({ method: 'POST', url: `/user?${qs({ user, pass })}` });
   if (res.statusCode !== 201) throw new Error(`signup failed: ${res.statusCode} ${res.body}`);
-  return res.json() as { user: string };
 }
 
 /** simple: GET /token with user+pass, the fresh access token. */

@@ -64,6 +64,11 @@ export function createRefreshTokensRepo(db: Db) {
       return Number((await markUsedById(id, at)).numAffectedRows) > 0;
     },
 
+    /** Drops one refresh token (disallowed by its owner); false when it was already gone. */
+    async deleteById(id: string): Promise<boolean> {
+      return Number((await db.deleteFrom('refresh_tokens').where('id', '=', id).executeTakeFirst()).numDeletedRows) > 0;
+    },
+
     /** Drops a session's refresh tokens (logout of a non-rotating session). */
     async deleteForSession(sessionId: string): Promise<void> {
       await db.deleteFrom('refresh_tokens').where('session_id', '=', sessionId).execute();

@@ -42,6 +42,30 @@ describe.each(DIALECTS)('aegis face (%s)', (dialect) => {
     }
   });
 
+  it('POST /auth for a deactivated account is AuthenticationFailed, even with the right password', async () => {
+    await simpleSignup(s.app, 'lamorak');
+    const token = await s.app.inject({ url: `/token?user=lamorak&pass=${encodeURIComponent(PASS)}` });
+    expect((await s.app.inject({ method: 'DELETE', url: '/user', headers: { authorization: `Bearer ${token.body}` } })).statusCode).toBe(204);
+    const res = await s.app.inject({ method: 'POST', url: '/auth', payload: { username: 'lamorak', password: PASS } });
+    expect(res.statusCode).toBe(401);
+    expect(res.body).toBe(JSON.stringify(problem(...AUTH_FAILED, '/auth')));
+  });
+
+  it('GET /me: a token of a user deactivated or deleted since it was issued is InvalidToken', async () => {
+    for (const name of ['pelleas', 'ettard']) {
+      await simpleSignup(s.app, name);
+      const { access_token } = await aegisLogin(s.app, name);
+      const id = claimsOf(access_token).sub as string;
+      expect((await s.app.inject({ url: '/me', headers: { authorization: `Bearer ${access_token}` } })).statusCode).toBe(200);
+      // Straight in the store, so the session is still live: only the user's state refuses the token.
+      if (name === 'pelleas') await s.container.repos.users.update(id, { isActive: false });
+      else await s.container.repos.users.delete(id);
+      const res = await s.app.inject({ url: '/me', headers: { authorization: `Bearer ${access_token}` } });
+      expect(res.statusCode).toBe(401);
+      expect(res.body).toBe(JSON.stringify(problem(...BAD_TOKEN, '/me')));
+    }
+  });
+
   it('POST /auth with a missing field or malformed JSON is a 400 problem, never a 500', async () => {
     const missing = await s.app.inject({ method: 'POST', url: '/auth', payload: { username: 'bedivere' } });
     expect(missing.statusCode).toBe(400);

@@ -28,10 +28,10 @@ describe.each(DIALECTS)('simple face: argument and token sources (%s)', (dialect
     const { access, refresh } = await simpleSession(s.app, 'lancelot');
     const form = await s.app.inject({ method: 'DELETE', url: '/refresh_token', ...formBody({ access_token: access, refresh_token: refresh }) });
     expect(form.statusCode).toBe(204);
-    expect((await s.app.inject({ url: `/token?${qs({ user: refresh })}` })).statusCode).toBe(401);
+    expect((await s.app.inject({ url: `/token?${qs({ user: refresh })}` })).statusCode).toBe(400);
     const second = await simpleSession(s.app, 'lancelot');
     const json = await s.app.inject({ method: 'PATCH', url: '/user', payload: { access_token: second.access, pass: 'lancelot du lac 2' } });
-    expect(json.statusCode).toBe(204);
+    expect(json.statusCode).toBe(200);
     expect(claimsOf(await simpleToken(s.app, 'lancelot', 'lancelot du lac 2')).fresh).toBe(true);
     await s.app.inject({ method: 'PATCH', url: '/user', payload: { access_token: await simpleToken(s.app, 'lancelot', 'lancelot du lac 2'), pass: PASS } });
   });

@@ -188,6 +188,21 @@ describe.each(DIALECTS)('admin /users routes (%s)', (dialect) => {
       expect((await as(admin).send('PATCH', `/users/${u.id}`, { scopes: [] })).json().scopes).toEqual([]);
     });
 
+    it('null fields are left unchanged; removing the last identifier is UPDATE_USER_INVALID_IDENTIFIER', async () => {
+      const u = await coreUser(s, 'ector@camelot.bt', { username: 'ector', isVerified: true, scopes: ['keep'] });
+      const nulls = { email: null, username: null, password: null, is_active: null, is_superuser: null, is_verified: null, scopes: null };
+      expect(sb(await as(admin).send('PATCH', `/users/${u.id}`, nulls))).toEqual({
+        status: 200, body: { id: u.id, email: 'ector@camelot.bt', username: 'ector', is_active: true, is_superuser: false, is_verified: true, scopes: ['keep'] },
+      });
+      expect(await canLogin('ector', PASSWORD)).toBe(true);
+      const bare = await s.container.users.create({ email: null, username: 'brastias', password: PASSWORD });
+      expect(sb(await as(admin).send('PATCH', `/users/${bare.id}`, { username: '' }))).toEqual({
+        status: 400, body: { detail: { code: 'UPDATE_USER_INVALID_IDENTIFIER', reason: 'A user needs an email or a username to log in with.' } },
+      });
+      // With an email given in the same change, the username may go.
+      expect((await as(admin).send('PATCH', `/users/${bare.id}`, { username: '', email: 'brastias@camelot.bt' })).json()).toMatchObject({ username: null, email: 'brastias@camelot.bt' });
+    });
+
     it('deactivating a user ends its sessions at once; reactivating does not revive them', async () => {
       const u = await coreUser(s, 'mordred@camelot.bt');
       const t = await jwtLogin(s, 'mordred@camelot.bt');

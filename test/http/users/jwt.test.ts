@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeJwt } from 'jose';
 import { DIALECTS, startServer, type TestServer } from '../../support/harness.js';
-import { PASSWORD, UNAUTHORIZED, auth, coreUser, form, jwtLogin, sb } from '../../support/users-fixtures.js';
+import { FORBIDDEN, PASSWORD, UNAUTHORIZED, auth, coreUser, form, jwtLogin, sb } from '../../support/users-fixtures.js';
 
 const BAD_CREDENTIALS = { status: 400, body: { detail: 'LOGIN_BAD_CREDENTIALS' } };
 
@@ -54,10 +54,14 @@ describe.each(DIALECTS)('POST /auth/jwt/login and /auth/jwt/logout (%s)', (diale
     expect(me.json()).toMatchObject({ email: 'king.arthur@camelot.bt', username: 'Arthur' });
   });
 
-  it('ignores the OAuth2 form extras (grant_type, scope, client_id)', async () => {
-    const res = await login(new URLSearchParams({ grant_type: 'password', username: 'arthur', password: PASSWORD, scope: '', client_id: 'x' }).toString(),
+  it('accepts the OAuth2PasswordRequestForm extras (grant_type, scope, client_id, client_secret)', async () => {
+    const res = await login(new URLSearchParams({ grant_type: 'password', username: 'arthur', password: PASSWORD, scope: 'me admin', client_id: 'x', client_secret: 'y' }).toString(),
       { 'content-type': 'application/x-www-form-urlencoded' });
     expect(res.statusCode).toBe(200);
+    // As FastAPI's form: grant_type, when given, must be "password".
+    const other = await login({ grant_type: 'client_credentials', username: 'arthur', password: PASSWORD });
+    expect(other.statusCode).toBe(422);
+    expect(other.json().detail[0].loc).toEqual(['body', 'grant_type']);
   });
 
   it('refuses an unknown user, a wrong password and an inactive user alike', async () => {
@@ -82,11 +86,12 @@ describe.each(DIALECTS)('POST /auth/jwt/login and /auth/jwt/logout (%s)', (diale
     for (const d of empty.json().detail) expect(Object.keys(d).sort()).toEqual(['loc', 'msg', 'type']);
   });
 
-  it('logout ends the session: 200, the token then gets 401, the refresh token is dead', async () => {
+  it('logout ends the session: 204 with an empty body, the token then gets 401, the refresh token is dead', async () => {
     const t = await jwtLogin(s, 'king.arthur@camelot.bt');
     const other = await jwtLogin(s, 'king.arthur@camelot.bt');
     const out = await s.app.inject({ method: 'POST', url: '/auth/jwt/logout', headers: auth(t.access_token) });
-    expect(out.statusCode).toBe(200);
+    expect(out.statusCode).toBe(204);
+    expect(out.body).toBe('');
     const me = await s.app.inject({ url: '/users/me', headers: auth(t.access_token) });
     expect(sb(me)).toEqual(UNAUTHORIZED);
     expect(me.headers['www-authenticate']).toBe('Bearer');
@@ -135,5 +140,23 @@ describe.each(DIALECTS)('POST /auth/jwt/login with TESSERA_REQUIRE_VERIFIED=true
 
   it('lets a verified user in', async () => {
     expect((await jwtLogin(s, 'galahad@camelot.bt')).token_type).toBe('bearer');
+  });
+
+  it('an unverified user\'s live token gets 403 Forbidden on every authenticated route, logout included', async () => {
+    // Tokens issued before verification was required (or by core), as FastAPI Users' current_user(verified=True) meets them.
+    const plain = await coreUser(s, 'dagonet@camelot.bt');
+    const admin = await coreUser(s, 'kay@camelot.bt', { isSuperuser: true });
+    const token = (await s.container.sessions.startSession(plain)).accessToken;
+    const adminToken = (await s.container.sessions.startSession(admin)).accessToken;
+    for (const [method, url, t] of [
+      ['GET', '/users/me', token], ['PATCH', '/users/me', token], ['POST', '/auth/jwt/logout', token], ['POST', '/auth/cookie/logout', token],
+      ['GET', '/users', adminToken], ['GET', `/users/${plain.id}`, adminToken], ['DELETE', `/users/${plain.id}`, adminToken],
+    ] as const) {
+      expect(sb(await s.app.inject({ method, url, headers: auth(t), payload: method === 'PATCH' ? { username: 'fool' } : undefined })), `${method} ${url}`).toEqual(FORBIDDEN);
+    }
+    // Nothing was done: the session lives on and the user is unchanged.
+    expect(await s.container.repos.users.findById(plain.id)).toMatchObject({ username: null, isActive: true });
+    await s.container.repos.users.update(plain.id, { isVerified: true });
+    expect((await s.app.inject({ url: '/users/me', headers: auth(token) })).statusCode).toBe(200);
   });
 });

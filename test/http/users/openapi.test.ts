@@ -11,7 +11,7 @@ interface Op {
 /** method, OpenAPI path, required body fields (undefined: no body), success status, success has a JSON body, authenticated */
 const USERS_ROUTES: [string, string, string[] | undefined, string, boolean, boolean][] = [
   ['post', '/auth/jwt/login', ['username', 'password'], '200', true, false],
-  ['post', '/auth/jwt/logout', undefined, '200', false, true],
+  ['post', '/auth/jwt/logout', undefined, '204', false, true],
   ['post', '/auth/cookie/login', ['username', 'password'], '204', false, false],
   ['post', '/auth/cookie/logout', undefined, '204', false, true],
   ['post', '/auth/register', ['email', 'password'], '201', true, false],

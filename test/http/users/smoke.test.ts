@@ -14,7 +14,7 @@ describe.each(DIALECTS)('users face happy path (%s)', (dialect) => {
     expect(me.statusCode).toBe(200);
     expect(me.json()).toEqual({ id: user.id, email: 'king.arthur@camelot.bt', username: null, is_active: true, is_superuser: false, is_verified: false, scopes: [] });
     const out = await s.app.inject({ method: 'POST', url: '/auth/jwt/logout', headers: bearer(access_token) });
-    expect(out.statusCode).toBe(200);
+    expect(out.statusCode).toBe(204);
     const after = await s.app.inject({ url: '/users/me', headers: bearer(access_token) });
     expect(after.statusCode).toBe(401);
     expect(after.json()).toEqual({ detail: 'Unauthorized' });

@@ -38,6 +38,9 @@ export function tokenOf(face: FaceName, res: LightMyRequestResponse): string {
   return face === 'simple' ? res.body : (res.json() as { access_token: string }).access_token;
 }
 
+/** How faceProtected() refuses a bad token: 401, except ipseity's /check, which answers 400. */
+export const refusedStatus = (face: FaceName) => (face === 'simple' ? 400 : 401);
+
 /** A route of the face that needs an access token, called with `token`. */
 export function faceProtected(app: FastifyInstance, face: FaceName, token: string) {
   const authorization = `Bearer ${token}`;

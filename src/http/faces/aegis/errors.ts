@@ -29,6 +29,7 @@ const STATUS_DETAILS: Record<number, string> = {
 
 /** Domain error → problem name. RefreshTokenReused is an InvalidRefreshToken; UserNotVerified fails authentication. */
 const MAP: [new (...a: never[]) => E.DomainError, ProblemName][] = [
+  [E.AccountInactive, 'AuthenticationFailed'],
   [E.InvalidCredentials, 'AuthenticationFailed'],
   [E.UserNotVerified, 'AuthenticationFailed'],
   [E.InvalidRefreshToken, 'InvalidRefreshToken'],

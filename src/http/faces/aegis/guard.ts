@@ -1,5 +1,6 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyRequest, preValidationHookHandler } from 'fastify';
 import type { Container } from '../../../container.js';
+import { authHook } from '../../plugins/auth-hook.js';
 import { AuthRequired } from './errors.js';
 
 /** aegis strips `Bearer ` from the header and decodes the rest: `Bearer <t>` or the bare token. */
@@ -11,11 +12,16 @@ function aegisToken(req: FastifyRequest): string | undefined {
   return token && token.toLowerCase() !== 'bearer' ? token : undefined;
 }
 
-/** preValidation hook: the access token (else AuthRequired) naming a live session. */
-export function aegisGuard(container: Container) {
-  return async (req: FastifyRequest): Promise<void> => {
-    const token = aegisToken(req);
-    if (!token) throw new AuthRequired();
-    req.principal = await container.sessions.authenticate(token);
-  };
+/**
+ * preValidation hook: the access token, `Bearer <t>` or bare (else AuthRequired), naming a
+ * live session of a user in good standing (else InvalidToken, see auth-hook.ts).
+ */
+export function aegisGuard(container: Container): preValidationHookHandler {
+  return authHook(container, {
+    token(req) {
+      const token = aegisToken(req);
+      if (!token) throw new AuthRequired();
+      return token;
+    },
+  });
 }

@@ -19,6 +19,8 @@ const INVALID_TOKEN = 'Bearer error="invalid_token"';
 
 /** Domain error → [status, RFC error code, description, WWW-Authenticate]. Descriptions never carry internals. */
 const MAP: [new (...a: never[]) => E.DomainError, number, OAuthErrorCode, string, string?][] = [
+  // Deactivated: the same answer as bad credentials (RFC 6749 has no other code for it).
+  [E.AccountInactive, 400, 'invalid_grant', 'invalid username or password'],
   [E.InvalidCredentials, 400, 'invalid_grant', 'invalid username or password'],
   [E.UserNotVerified, 400, 'invalid_grant', 'the user has not verified their email address'],
   [E.InvalidRefreshToken, 400, 'invalid_grant', 'the refresh token is invalid, expired or revoked'],

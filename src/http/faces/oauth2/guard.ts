@@ -1,6 +1,6 @@
 import type { onRequestHookHandler } from 'fastify';
 import type { Container } from '../../../container.js';
-import { Forbidden, InvalidToken } from '../../../core/errors.js';
+import { Forbidden } from '../../../core/errors.js';
 import { authHook } from '../../plugins/auth-hook.js';
 import { bearerToken } from '../../plugins/bearer.js';
 import { OAuthError } from './errors.js';
@@ -19,8 +19,7 @@ export function callerGuard(container: Container, need?: 'me'): onRequestHookHan
       if (!token) throw new OAuthError('invalid_token', 'a Bearer access token is required', 401, 'Bearer');
       return token;
     },
-    admit(principal, user) {
-      if (!user.isActive) throw new InvalidToken();
+    admit(principal) {
       if (need === 'me' && !principal.scope.includes('me')) throw new Forbidden();
     },
   });

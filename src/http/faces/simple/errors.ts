@@ -10,18 +10,25 @@ export const missingArgument = (name: string) => new SimpleError(400, `Missing a
 export const badArgument = (name: string) => new SimpleError(400, `Invalid argument: ${name}`);
 export const missingToken = () => new SimpleError(401, 'Missing access token');
 
-/** Domain error → [status, message]. First match wins, so subclasses come before their parents. */
+/**
+ * Domain error → [status, message], with ipseity's statuses. First match wins, so
+ * subclasses come before their parents (AccountInactive is an InvalidCredentials).
+ */
 const MAP: [new (...a: never[]) => E.DomainError, number, string][] = [
-  [E.InvalidCredentials, 401, 'Invalid user or password'],
+  // ipseity tells a deactivated account apart, but only to whoever gave its password or refresh token.
+  [E.AccountInactive, 403, 'User has been deactivated'],
   [E.UserNotVerified, 403, 'User is not verified'],
-  [E.InvalidRefreshToken, 401, 'Invalid refresh token'],
+  // One answer for an unknown user and a wrong password (ipseity's "user login error" is a 404).
+  [E.InvalidCredentials, 404, 'Invalid user or password'],
+  [E.InvalidRefreshToken, 400, 'Invalid refresh token'],
   [E.TokenExpired, 401, 'Token has expired'],
   [E.InvalidToken, 401, 'Invalid token'],
-  [E.FreshTokenRequired, 403, 'Fresh token required'],
+  [E.FreshTokenRequired, 403, 'Password authentication required'],
   [E.Forbidden, 403, 'Forbidden'],
   [E.InvalidScope, 403, 'Forbidden'],
-  [E.UserAlreadyExists, 409, 'User already exists'],
+  [E.UserAlreadyExists, 403, 'User already exists'],
   [E.InvalidLogin, 400, 'Invalid user: an email address, or a name of 1 to 64 characters without "@" or spaces'],
+  [E.InvalidIdentifier, 400, 'A user needs an email or a username'],
   [E.WrongPassword, 400, 'Wrong password'],
   [E.UserNotFound, 404, 'User not found'],
   [E.Overloaded, 503, 'Service Unavailable'],

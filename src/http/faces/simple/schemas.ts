@@ -15,13 +15,12 @@ export const TokenArgs = args({
   pass: Arg('Password.'),
 });
 export const AuthArgs = args({ access_token: accessToken });
-export const RevokeArgs = args({ access_token: accessToken, refresh_token: Arg('The refresh token to revoke; all of the caller\'s when absent.') });
+export const RevokeArgs = args({ access_token: accessToken, refresh_token: Arg('The refresh token to disallow (one of the caller\'s).') });
 export const NewUserArgs = args({ user: Arg('Email (contains "@") or username.'), pass: Arg('Password.') });
 export const PasswordArgs = args({ access_token: accessToken, pass: Arg('The new password.') });
 
 export const NoContent = Type.Null({ description: 'No content.' });
 export const Message = Type.Object({ message: Type.String() });
 export const Version = Type.Object({ version: Type.String() });
-export const CreatedUser = Type.Object({ user: Type.String() });
 export const Text = Type.String({ description: 'text/plain' });
 export const Payload = Type.Object({}, { additionalProperties: true, description: 'The JWT payload (claims) of the token.' });

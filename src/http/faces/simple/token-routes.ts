@@ -12,7 +12,7 @@ const plain = (reply: FastifyReply, body: string) =>
 
 /** The Flask service's token routes: /version, /pubkey, /token, /check, /refresh_token. */
 export async function tokenRoutes(app: FastifyInstance, { container }: { container: Container }): Promise<void> {
-  const { auth, accessTokens, sessions, tokenRevocation } = container;
+  const { auth, accessTokens, sessions } = container;
 
   app.get('/version', { schema: { tags, querystring: NoArgs, response: { 200: Version } } }, async () => ({ version: packageVersion }));
 
@@ -22,17 +22,18 @@ export async function tokenRoutes(app: FastifyInstance, { container }: { contain
     return reply.type('text/plain; charset=utf-8').send(pem);
   });
 
-  app.get('/token', { config: { limit: 'login' }, schema: { tags, querystring: TokenArgs, response: { 200: Text, 400: Message, 401: Message } } }, async (req, reply) => {
+  app.get('/token', { config: { limit: 'login' }, schema: { tags, querystring: TokenArgs, response: { 200: Text, 400: Message, 403: Message, 404: Message } } }, async (req, reply) => {
     const user = need(req, 'user');
     const pass = arg(req, 'pass');
-    // Without `pass`, `user` is a refresh token: the new access token is not fresh.
-    const tokens = pass === undefined
-      ? await sessions.refresh(user, { profile: 'simple' })
+    // Without `pass`, `user` is a refresh token: the new access token is not fresh. A
+    // refused one of a deactivated account is a 403, as ipseity answers, not a bad token.
+    const tokens = pass === undefined || pass === ''
+      ? await sessions.refresh(user, { profile: 'simple' }).catch((err) => sessions.explainRefreshFailure(user, err))
       : (await auth.login(user, pass, { rotating: false, profile: 'simple' })).tokens;
     return plain(reply, tokens.accessToken);
   });
 
-  app.get('/check', { preValidation: simpleGuard(container), schema: { tags, querystring: AuthArgs, response: { 200: Payload, 401: Message } } },
+  app.get('/check', { preValidation: simpleGuard(container, { mode: 'check' }), schema: { tags, querystring: AuthArgs, response: { 200: Payload, 400: Message } } },
     async (req) => req.principal!.claims);
 
   app.get('/refresh_token', {
@@ -42,14 +43,10 @@ export async function tokenRoutes(app: FastifyInstance, { container }: { contain
 
   app.delete('/refresh_token', {
     preValidation: simpleGuard(container, { me: true }),
-    schema: { tags, querystring: RevokeArgs, response: { 204: NoContent, 401: Message, 403: Message } },
+    schema: { tags, querystring: RevokeArgs, response: { 204: NoContent, 400: Message, 401: Message, 403: Message } },
   }, async (req, reply) => {
-    const p = req.principal!;
-    const token = arg(req, 'refresh_token');
-    // Revocation ends sessions, as on every face: one given token ends its session (if it is the
-    // caller's; anyone else's is silently left alone); none given ends all of the caller's sessions.
-    if (token) await tokenRevocation.revoke(token, { userId: p.userId, isAdmin: false });
-    else await sessions.endUserSessions(p.userId);
+    // ipseity disallows that one refresh token; the caller's session and other tokens live on.
+    await sessions.disallowRefreshToken(req.principal!.userId, need(req, 'refresh_token'));
     return reply.code(204).send();
   });
 }

@@ -3,7 +3,7 @@ import type { Container } from '../../../container.js';
 import { registerByLogin } from '../../../core/register-by-login.js';
 import { need } from './args.js';
 import { simpleGuard } from './guard.js';
-import { AuthArgs, CreatedUser, Message, NewUserArgs, NoContent, PasswordArgs, Payload } from './schemas.js';
+import { AuthArgs, Message, NewUserArgs, NoContent, PasswordArgs, Payload } from './schemas.js';
 
 const tags = ['simple'];
 
@@ -11,29 +11,32 @@ const tags = ['simple'];
 export async function userRoutes(app: FastifyInstance, { container }: { container: Container }): Promise<void> {
   const { users } = container;
 
-  app.post('/user', { config: { limit: 'register' }, schema: { tags, querystring: NewUserArgs, response: { 201: CreatedUser, 400: Message, 409: Message } } }, async (req, reply) => {
-    const user = await registerByLogin(users, need(req, 'user'), need(req, 'pass'));
-    return reply.code(201).send({ user: user.username ?? user.email! });
+  app.post('/user', { config: { limit: 'register' }, schema: { tags, querystring: NewUserArgs, response: { 201: NoContent, 400: Message, 403: Message } } }, async (req, reply) => {
+    await registerByLogin(users, need(req, 'user'), need(req, 'pass'));
+    // ipseity answers 201 with an empty body.
+    return reply.code(201).send();
   });
 
   app.patch('/user', {
-    preValidation: simpleGuard(container, { me: true }),
-    schema: { tags, querystring: PasswordArgs, response: { 204: NoContent, 400: Message, 401: Message, 403: Message } },
+    preValidation: simpleGuard(container, { fresh: true, me: true }),
+    schema: { tags, querystring: PasswordArgs, response: { 200: NoContent, 400: Message, 401: Message, 403: Message } },
   }, async (req, reply) => {
     const p = req.principal!;
-    // Core refuses a token that is not fresh and ends the user's other sessions.
+    // Core ends the user's other sessions.
     await users.update(p.userId, { password: need(req, 'pass') }, { actor: p, asAdmin: false });
-    return reply.code(204).send();
+    return reply.code(200).send();
   });
 
-  app.get('/user', { preValidation: simpleGuard(container, { optional: true }), schema: { tags, querystring: AuthArgs, response: { 200: Payload, 204: NoContent, 401: Message } } },
+  // An invalid token counts as none here (ipseity's optional authentication): 204, never 401.
+  app.get('/user', { preValidation: simpleGuard(container, { mode: 'optional' }), schema: { tags, querystring: AuthArgs, response: { 200: Payload, 204: NoContent } } },
     async (req, reply) => (req.principal ? req.principal.claims : reply.code(204).send()));
 
   app.delete('/user', {
     preValidation: simpleGuard(container, { fresh: true, me: true }),
     schema: { tags, querystring: AuthArgs, response: { 204: NoContent, 401: Message, 403: Message } },
   }, async (req, reply) => {
-    await users.delete(req.principal!.userId);
+    // ipseity keeps the record and deactivates it: a later password login is a 403.
+    await users.deactivate(req.principal!.userId, req.principal!);
     return reply.code(204).send();
   });
 }

@@ -21,9 +21,10 @@ export async function authRoutes(base: FastifyInstance, { container }: { contain
     return sendLogin(reply, 'jwt', tokens, config.cookieSecure);
   });
 
-  app.post('/auth/jwt/logout', { ...authed, schema: { tags, security, response: { 200: Empty, 401: Detail } } }, async (req) => {
+  // FastAPI Users' bearer transport answers logout with 204 and no body.
+  app.post('/auth/jwt/logout', { ...authed, schema: { tags, security, response: { 204: Empty, 401: Detail, 403: Detail } } }, async (req, reply) => {
     await sessions.endSession(req.principal!.sid);
-    return null;
+    return reply.code(204).send(null);
   });
 
   app.post('/auth/cookie/login', { config: { limit: 'login' }, preValidation: refuseCrossSite(container), schema: { tags, consumes: formOrJson, body: LoginForm, response: { 204: Empty, ...errors } } }, async (req, reply) => {
@@ -31,7 +32,7 @@ export async function authRoutes(base: FastifyInstance, { container }: { contain
     return sendLogin(reply, 'cookie', tokens, config.cookieSecure);
   });
 
-  app.post('/auth/cookie/logout', { ...authed, schema: { tags, security, response: { 204: Empty, 401: Detail } } }, async (req, reply) => {
+  app.post('/auth/cookie/logout', { ...authed, schema: { tags, security, response: { 204: Empty, 401: Detail, 403: Detail } } }, async (req, reply) => {
     await sessions.endSession(req.principal!.sid);
     reply.clearCookie(AUTH_COOKIE, { httpOnly: true, sameSite: 'lax', path: '/', secure: config.cookieSecure });
     return reply.code(204).send(null);

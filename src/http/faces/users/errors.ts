@@ -4,11 +4,14 @@ import { classifyTransportError } from '../../fastify-errors.js';
 
 /** Domain error → [status, FastAPI Users `detail` code]. Route config may override the code. */
 const MAP: [new (...a: never[]) => E.DomainError, number, string][] = [
+  // A deactivated account is bad credentials here, as in FastAPI Users (no hint it exists).
+  [E.AccountInactive, 400, 'LOGIN_BAD_CREDENTIALS'],
   [E.InvalidCredentials, 400, 'LOGIN_BAD_CREDENTIALS'],
   [E.UserNotVerified, 400, 'LOGIN_USER_NOT_VERIFIED'],
   [E.UserAlreadyExists, 400, 'REGISTER_USER_ALREADY_EXISTS'],
   [E.InvalidPassword, 400, 'REGISTER_INVALID_PASSWORD'],
   [E.WrongPassword, 400, 'UPDATE_USER_BAD_PASSWORD'],
+  [E.InvalidIdentifier, 400, 'UPDATE_USER_INVALID_IDENTIFIER'],
   [E.BadResetToken, 400, 'RESET_PASSWORD_BAD_TOKEN'],
   [E.BadVerifyToken, 400, 'VERIFY_USER_BAD_TOKEN'],
   [E.AlreadyVerified, 400, 'VERIFY_USER_ALREADY_VERIFIED'],
@@ -28,6 +31,8 @@ const MAP: [new (...a: never[]) => E.DomainError, number, string][] = [
   [E.Overloaded, 503, 'Service Unavailable'],
 ];
 
+const IDENTIFIER_REASON = 'A user needs an email or a username to log in with.';
+
 /** Pydantic-style error types for the ajv keywords our schemas use. */
 const PYDANTIC: Record<string, [string, string]> = {
   required: ['missing', 'Field required'],
@@ -41,9 +46,21 @@ const PYDANTIC: Record<string, [string, string]> = {
   anyOf: ['union_type', 'Input does not match any allowed type'],
 };
 
+type AjvError = NonNullable<FastifyError['validation']>[number];
+
+/**
+ * A nullable field (`X | null`) that fails reports, like pydantic's Optional[X], only
+ * what X refused: ajv's "not null" and "no branch matched" errors for it are dropped.
+ */
+function withoutNullBranches(errors: AjvError[]): AjvError[] {
+  const isNoise = (v: AjvError) => v.keyword === 'anyOf' || (v.keyword === 'type' && (v.params as { type?: string }).type === 'null');
+  const real = new Set(errors.filter((v) => !isNoise(v)).map((v) => v.instancePath));
+  return errors.filter((v) => !isNoise(v) || !real.has(v.instancePath));
+}
+
 function validationDetail(err: FastifyError) {
   const part = err.validationContext === 'querystring' ? 'query' : err.validationContext === 'params' ? 'path' : (err.validationContext ?? 'body');
-  return (err.validation ?? []).map((v) => {
+  return withoutNullBranches(err.validation ?? []).map((v) => {
     const path = v.instancePath.split('/').filter(Boolean).map((s) => (/^\d+$/.test(s) ? Number(s) : s));
     const missing = (v.params as { missingProperty?: string }).missingProperty;
     const [type, msg] = PYDANTIC[v.keyword] ?? ['value_error', 'Invalid value'];
@@ -60,7 +77,8 @@ export function usersErrorHandler(err: FastifyError, req: FastifyRequest, reply:
       const code = req.routeOptions.config.errorCodes?.[err.code] ?? fallback;
       if (status === 401) reply.header('www-authenticate', 'Bearer');
       if (status === 503) reply.header('retry-after', '1');
-      const detail = err instanceof E.InvalidPassword || err instanceof E.OAuthProviderError ? { code, reason: err.reason } : code;
+      const detail = err instanceof E.InvalidPassword || err instanceof E.OAuthProviderError ? { code, reason: err.reason }
+        : err instanceof E.InvalidIdentifier ? { code, reason: IDENTIFIER_REASON } : code;
       return reply.code(status).send({ detail });
     }
   }

@@ -18,8 +18,8 @@ declare module 'fastify' {
 
 /**
  * preValidation hook for authenticated users-face routes: a Bearer token or the
- * session cookie, a live session, an active user, and the scope the route
- * needs (`me`, or `admin` held by a superuser).
+ * session cookie, a live session, a user in good standing (auth-hook.ts), and
+ * the scope the route needs (`me`, or `admin` held by a superuser).
  */
 export function userGuard(container: Container, need: 'me' | 'admin' | 'any'): preValidationHookHandler {
   const trusted = trustedOrigins(container.config.corsOrigins, container.publicUrl);
@@ -32,8 +32,9 @@ export function userGuard(container: Container, need: 'me' | 'admin' | 'any'): p
       if (bearer === undefined && crossSiteWrite(req, trusted)) throw new Forbidden();
       return token;
     },
+    // FastAPI Users' current_user(active=True, verified=requires_verification): 403 when unverified.
+    unverified: () => new Forbidden(),
     admit(principal, user) {
-      if (!user.isActive) throw new InvalidToken();
       if (need === 'me' && !principal.scope.includes('me')) throw new Forbidden();
       if (need === 'admin' && !(user.isSuperuser && principal.scope.includes('admin'))) throw new Forbidden();
     },

@@ -1,4 +1,4 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import type { UserRecord } from '../../../store/repos/index.js';
 
 /** OpenAPI: authenticated routes take the Bearer token or the session cookie. */
@@ -35,7 +35,8 @@ export const ValidationDetail = Type.Object({
 export const LoginForm = Type.Object({
   username: Type.String({ minLength: 1, maxLength: 320 }),
   password: Password,
-  grant_type: Type.Optional(Type.String()),
+  // As FastAPI's OAuth2PasswordRequestForm: optional, and "password" when given.
+  grant_type: Type.Optional(Type.String({ pattern: '^password$' })),
   scope: Type.Optional(Type.String({ maxLength: 1024 })),
   client_id: Type.Optional(Type.String()),
   client_secret: Type.Optional(Type.String()),
@@ -58,12 +59,20 @@ export const EmailBody = Type.Object({ email: Email });
 export const ResetBody = Type.Object({ token: Type.String({ maxLength: 4096 }), password: Password });
 export const VerifyBody = Type.Object({ token: Type.String({ maxLength: 4096 }) });
 
+/**
+ * PATCH fields: FastAPI Users' update schemas default every field to None, so a
+ * field sent as `null` is left unchanged (see patchValue). A username sent as ""
+ * removes the username (refused when the user would be left without an email).
+ */
+const orNull = <T extends TSchema>(t: T) => Type.Optional(Type.Union([t, Type.Null()]));
+const UsernamePatch = Type.Union([Username, Type.Literal('')]);
+
 export const SelfUpdate = Type.Object({
-  email: Type.Optional(Email),
-  password: Type.Optional(Password),
-  username: Type.Optional(Type.Union([Username, Type.Null()])),
-  old_password: Type.Optional(Password),
-  new_password: Type.Optional(Password),
+  email: orNull(Email),
+  password: orNull(Password),
+  username: orNull(UsernamePatch),
+  old_password: orNull(Password),
+  new_password: orNull(Password),
 });
 
 const privileged = {
@@ -75,8 +84,14 @@ const privileged = {
 
 export const AdminCreate = Type.Object({ email: Email, password: Password, username: Type.Optional(Type.Union([Username, Type.Null()])), ...privileged });
 export const AdminUpdate = Type.Object({
-  email: Type.Optional(Email), password: Type.Optional(Password), username: Type.Optional(Type.Union([Username, Type.Null()])), ...privileged,
+  email: orNull(Email), password: orNull(Password), username: orNull(UsernamePatch),
+  is_active: orNull(Type.Boolean()), is_superuser: orNull(Type.Boolean()), is_verified: orNull(Type.Boolean()), scopes: orNull(Scopes),
 });
+
+/** A PATCH field's value for core: null (sent or absent) leaves it unchanged. */
+export const patchValue = <T>(v: T | null | undefined): T | undefined => (v === null ? undefined : v);
+/** A PATCH username for core: "" removes it, null leaves it unchanged. */
+export const patchUsername = (v: string | null | undefined): string | null | undefined => (v === '' ? null : patchValue(v));
 
 export const ListQuery = Type.Object({
   limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),

@@ -4,7 +4,7 @@ import { Type } from '@sinclair/typebox';
 import type { Container } from '../../../container.js';
 import { UserNotFound } from '../../../core/errors.js';
 import { userGuard } from './guard.js';
-import { AdminCreate, AdminUpdate, Detail, IdParams, ListQuery, SelfUpdate, UserRead, ValidationDetail, security, toUserRead } from './schemas.js';
+import { AdminCreate, AdminUpdate, Detail, IdParams, ListQuery, SelfUpdate, UserRead, ValidationDetail, patchUsername, patchValue, security, toUserRead } from './schemas.js';
 
 const tags = ['users'];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -30,10 +30,11 @@ export async function usersRoutes(base: FastifyInstance, { container }: { contai
   });
 
   app.patch('/users/me', { ...me, config: { errorCodes: updateCodes }, schema: { tags, security, body: SelfUpdate, response: { 200: UserRead, ...errors } } }, async (req) => {
-    const { email, username, password, old_password, new_password } = req.body;
-    const changes = { email, username, password: new_password ?? password };
+    const b = req.body;
+    const changes = { email: patchValue(b.email), username: patchUsername(b.username), password: patchValue(b.new_password) ?? patchValue(b.password) };
+    const oldPassword = patchValue(b.old_password);
     const updated = await users.update(req.currentUser!.id, changes, {
-      actor: req.principal!, asAdmin: false, ...(old_password !== undefined ? { oldPassword: old_password } : {}),
+      actor: req.principal!, asAdmin: false, ...(oldPassword !== undefined ? { oldPassword } : {}),
     });
     return toUserRead(updated);
   });
@@ -63,8 +64,8 @@ export async function usersRoutes(base: FastifyInstance, { container }: { contai
   app.patch('/users/:id', { ...admin, config: { errorCodes: updateCodes }, schema: { tags, security, params: IdParams, body: AdminUpdate, response: { 200: UserRead, ...errors, 404: Detail } } }, async (req) => {
     const b = req.body;
     const updated = await users.update(userId(req.params.id), {
-      email: b.email, username: b.username, password: b.password,
-      isActive: b.is_active, isSuperuser: b.is_superuser, isVerified: b.is_verified, scopes: b.scopes,
+      email: patchValue(b.email), username: patchUsername(b.username), password: patchValue(b.password),
+      isActive: patchValue(b.is_active), isSuperuser: patchValue(b.is_superuser), isVerified: patchValue(b.is_verified), scopes: patchValue(b.scopes),
     }, { actor: req.principal!, asAdmin: true });
     return toUserRead(updated);
   });
