@@ -45,7 +45,6 @@ export interface ProfileSettings {
 }
 
 const isStrings = (v: unknown) => Array.isArray(v) && v.every((s) => typeof s === 'string');
-const scopeList = (input: TokenInput) => input.scope;
 
 export type TokenProfiles = Record<ProfileName, TokenProfile>;
 
@@ -60,7 +59,7 @@ export function createTokenProfiles(s: ProfileSettings): TokenProfiles {
     },
     // FastAPI Users' JWTStrategy: PyJWT decodes with audience=["fastapi-users:auth"].
     users: {
-      name: 'users', typ: 'JWT', aud: s.usersAudience.length === 1 ? [s.usersAudience[0]!] : s.usersAudience, format: 'jwt', ...secret('users'),
+      name: 'users', typ: 'JWT', aud: [...s.usersAudience], format: 'jwt', ...secret('users'),
       extra: () => ({}),
       hasClaims: () => true,
     },
@@ -77,7 +76,7 @@ export function createTokenProfiles(s: ProfileSettings): TokenProfiles {
     // aegis: apps read `permissions` (and `id`) from the token.
     aegis: {
       name: 'aegis', typ: 'JWT', format: 'jwt', ...secret('aegis'),
-      extra: (i) => ({ id: i.sub, permissions: scopeList(i) }),
+      extra: (i) => ({ id: i.sub, permissions: i.scope }),
       hasClaims: (p) => p.id === p.sub && isStrings(p.permissions),
     },
   };
