@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import type { AccountOf } from '../../plugins/rate-limit-accounts.js';
 import { missing, OAuthError } from './errors.js';
 
 /**
@@ -30,3 +31,12 @@ export function required(body: Record<string, unknown>, name: string): string {
   if (v === undefined) throw missing(name);
   return v;
 }
+
+/** The token endpoint's account, read as the handler reads it: by grant type, the username or the refresh token. */
+export const tokenRequestAccount: AccountOf = (req) => {
+  const body = req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {};
+  const grant = param(body, 'grant_type');
+  const v = param(body, grant === 'refresh_token' ? 'refresh_token' : 'username');
+  if (v === undefined || (grant !== 'password' && grant !== 'refresh_token')) return undefined;
+  return grant === 'password' ? { login: v } : { token: v };
+};

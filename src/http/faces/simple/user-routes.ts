@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Container } from '../../../container.js';
 import { registerByLogin } from '../../../core/register-by-login.js';
-import { need } from './args.js';
+import { signedInUser } from '../../plugins/rate-limit-accounts.js';
+import { need, signupAccount } from './args.js';
 import { simpleGuard } from './guard.js';
 import { AuthArgs, CreatedUser, Message, NewUserArgs, NoContent, PasswordArgs, Payload } from './schemas.js';
 
@@ -11,13 +12,13 @@ const tags = ['simple'];
 export async function userRoutes(app: FastifyInstance, { container }: { container: Container }): Promise<void> {
   const { users } = container;
 
-  app.post('/user', { config: { limit: 'register' }, schema: { tags, querystring: NewUserArgs, response: { 201: CreatedUser, 400: Message, 409: Message } } }, async (req, reply) => {
+  app.post('/user', { config: { limit: { policy: 'register', account: signupAccount } }, schema: { tags, querystring: NewUserArgs, response: { 201: CreatedUser, 400: Message, 409: Message } } }, async (req, reply) => {
     const user = await registerByLogin(users, need(req, 'user'), need(req, 'pass'));
     return reply.code(201).send({ user: user.username ?? user.email! });
   });
 
   app.patch('/user', {
-    preValidation: simpleGuard(container, { me: true }),
+    preValidation: simpleGuard(container, { me: true }), config: { limit: { policy: 'account', account: signedInUser } },
     schema: { tags, querystring: PasswordArgs, response: { 204: NoContent, 400: Message, 401: Message, 403: Message } },
   }, async (req, reply) => {
     const p = req.principal!;
