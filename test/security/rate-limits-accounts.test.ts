@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, startServer, type TestServer } from '../support/harness.js';
 import { BACKOFF, POLICIES } from '../../src/http/plugins/rate-limit-policies.js';
+import { memoryCounters } from '../../src/store/rate-counters.js';
 import { PASSWORD, errorShape, faceLogin, randomIp, uniqueEmail } from './support/faces.js';
 
 const ON = { TESSERA_RATE_LIMITS: 'on' };
@@ -173,5 +174,27 @@ describe.each(DIALECTS)('fair shares of the password-hashing queue (%s)', (diale
     const codes = (await Promise.all(flood)).map((r) => r.statusCode);
     expect((await mine).statusCode).toBe(200);
     expect(codes.filter((c) => c === 503).length).toBeGreaterThan(0);
+  });
+});
+
+/** The in-memory table is bounded; a flood of addresses must not flush an account's back-off out of it. */
+describe.each(DIALECTS)('a full in-memory rate table (%s)', (dialect) => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startServer(dialect, ON, { rateCounters: memoryCounters(Date.now, 100) });
+  });
+  afterAll(async () => s?.close());
+
+  it('keeps a victim\'s failure count while many addresses churn through it', async () => {
+    const email = uniqueEmail('victim');
+    await s.container.users.create({ email, password: PASSWORD });
+    const attacker = randomIp();
+    for (let i = 0; i < BACKOFF.pair.free; i++) expect((await faceLogin(s.app, 'users', email, 'wrong password!', attacker)).statusCode).toBe(400);
+    // Three times the table's size in fresh addresses, each one cheap request.
+    for (let i = 0; i < 300; i++) {
+      await s.app.inject({ method: 'POST', url: '/auth/jwt/login', payload: {}, remoteAddress: `10.77.${i >> 8}.${i & 255}` });
+    }
+    expect((await faceLogin(s.app, 'users', email, 'wrong password!', attacker)).statusCode).toBe(400);
+    expect((await faceLogin(s.app, 'users', email, PASSWORD, attacker)).statusCode).toBe(429);
   });
 });
