@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import type { AccountOf } from '../../plugins/rate-limit-accounts.js';
+import { asLogin, asToken, type AccountOf } from '../../plugins/rate-limit-accounts.js';
 import { missing, OAuthError } from './errors.js';
 
 /**
@@ -32,11 +32,9 @@ export function required(body: Record<string, unknown>, name: string): string {
   return v;
 }
 
-/** The token endpoint's account, read as the handler reads it: by grant type, the username or the refresh token. */
+/** The token endpoint's account, read as the handler reads it: the username of a password grant, the token of a refresh grant. */
 export const tokenRequestAccount: AccountOf = (req) => {
   const body = req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {};
   const grant = param(body, 'grant_type');
-  const v = param(body, grant === 'refresh_token' ? 'refresh_token' : 'username');
-  if (v === undefined || (grant !== 'password' && grant !== 'refresh_token')) return undefined;
-  return grant === 'password' ? { login: v } : { token: v };
+  return grant === 'password' ? asLogin(param(body, 'username')) : grant === 'refresh_token' ? asToken(param(body, 'refresh_token')) : undefined;
 };
