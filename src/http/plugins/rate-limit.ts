@@ -64,12 +64,14 @@ export async function installRateLimits(app: FastifyInstance, container: Contain
   if (on) app.decorateRequest('limitState', null);
 
   /**
-   * One key per account, whichever of its logins is typed (email or username, any case or
-   * Unicode form) and whichever route checks its password; tokens by their hash, never raw.
+   * The key of an account: tokens by their hash, never raw; logins in any case or Unicode form as
+   * one. Where failed passwords count (`resolve`), a login is keyed by the user it names, so its
+   * email, its username and the routes of a signed-in user share one back-off.
    */
-  async function accountKey(ref: AccountRef): Promise<Account> {
+  async function accountKey(ref: AccountRef, resolve: boolean): Promise<Account> {
     if ('token' in ref) return { key: `t:${digest(ref.token)}`, person: false };
     if ('userId' in ref) return { key: `u:${ref.userId}`, person: true };
+    if (!resolve) return { key: `l:${digest(normalizeLogin(ref.login))}`, person: true };
     // Known or not, one lookup: the same cost either way, and unknown logins are keyed like known ones.
     const user = await container.users.findByLogin(ref.login);
     return { key: user ? `u:${user.id}` : `l:${digest(normalizeLogin(ref.login))}`, person: true };
@@ -114,7 +116,7 @@ export async function installRateLimits(app: FastifyInstance, container: Contain
         return; // an argument the handler will refuse in the face's own words
       }
       if (!ref) return;
-      const account = await accountKey(ref);
+      const account = await accountKey(ref, policy.backoff !== undefined);
       const state = (req as Limited).limitState!;
       state.account = account;
       state.owner.keys.push(account.key);
