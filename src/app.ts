@@ -11,6 +11,7 @@ import { installValidators } from './http/plugins/validation.js';
 import { compileSerializersOnce } from './http/plugins/compile-once.js';
 import { installBrowserSecurity, installDocumentHeaders } from './http/plugins/browser-security.js';
 import { installInputGuard } from './http/plugins/input-guard.js';
+import { installJsonBody } from './http/plugins/json-body.js';
 import { installNotFound } from './http/plugins/not-found.js';
 import { installRateLimits } from './http/plugins/rate-limit.js';
 import { usersFace } from './http/faces/users/index.js';
@@ -56,6 +57,7 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
 
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: BODY_LIMIT });
+  installJsonBody(app);
   // Before any route: headers, CORS and no-store apply everywhere; NUL text and
   // the routes' declared rate limits (config.limit) are checked before validation.
   await installBrowserSecurity(app, config.corsOrigins);

@@ -25,7 +25,7 @@ import { createIdentityProviders, describeProviderError } from './oauth/index.js
 import { createMailer } from './mail/create-mailer.js';
 import { DatabaseOpenError, openDatabase } from './store/create-db.js';
 import { createRepos } from './store/repos/index.js';
-import { memoryCounters, redisCounters, withFallback } from './store/rate-counters.js';
+import { memoryCounters, redisCounters, withFallback, type RateCounters } from './store/rate-counters.js';
 import { createRedisClient } from './store/redis-client.js';
 import { connectRevocationChannel } from './store/redis-revocations.js';
 
@@ -40,6 +40,8 @@ export interface ContainerOptions {
   dbSchema?: string;
   mailer?: Mailer;
   now?: () => number;
+  /** Rate-limit counters to use instead of the configured ones (tests pass a small in-memory table). */
+  rateCounters?: RateCounters;
   /** How often to read other instances' revocations from the database (tests lengthen it). */
   revocationPollMs?: number;
 }
@@ -146,7 +148,7 @@ export async function createContainer(opts: ContainerOptions) {
   });
 
   // Rate-limit counters: shared through Redis when configured, and in memory whenever Redis fails.
-  const rateCounters = redis ? withFallback(redisCounters(redis), memoryCounters(now), () => { redisDown = now(); }, now) : memoryCounters(now);
+  const rateCounters = opts.rateCounters ?? (redis ? withFallback(redisCounters(redis), memoryCounters(now), () => { redisDown = now(); }, now) : memoryCounters(now));
 
   return {
     config, logger, publicUrl, db, repos, keys, accessTokens, revocations, hasher, policy, mailer, redis, rateCounters,

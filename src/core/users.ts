@@ -77,6 +77,8 @@ export function createUserService(deps: UserServiceDeps) {
     currentCached: (id: string): UserRecord | undefined => repos.users.peekCached(id),
     list: (q: UserListQuery) => repos.users.list(q),
     findByEmail: (email: string) => repos.users.findByEmail(email),
+    /** The user a login (email or username) names, as login itself finds it. */
+    findByLogin: (login: string) => repos.users.findByLogin(login),
 
     /** Creates a user; privileged flags are the caller's responsibility (faces pass them only for admins). */
     async create(input: NewUser): Promise<UserRecord> {

@@ -1,13 +1,22 @@
 import type { Redis } from 'ioredis';
 
 /**
+ * What a counter protects, which decides what a full in-memory table gives
+ * up first: per-address counters are cheap for an attacker to mint (one per
+ * address), so they go before per-account counters, and those before the
+ * back-off state (failure counts and waits) that protects accounts.
+ */
+export type Tier = 'address' | 'account' | 'backoff';
+const EVICTION_ORDER: Tier[] = ['address', 'account', 'backoff'];
+
+/**
  * Counters with expiry, for rate limits and login back-off. In memory by
  * default; in Redis when configured, so every instance sees the same counts.
  */
 export interface RateCounters {
   /** Adds one hit to a fixed window that starts with its first hit. */
-  hit(key: string, windowMs: number): Promise<{ count: number; resetMs: number }>;
-  /** Blocks `key` for `ms` (an existing longer block is kept). */
+  hit(key: string, windowMs: number, tier: Tier): Promise<{ count: number; resetMs: number }>;
+  /** Blocks `key` for `ms` (an existing longer block is kept); back-off state. */
   block(key: string, ms: number): Promise<void>;
   /** Milliseconds left on a block; 0 when there is none. */
   blockedFor(key: string): Promise<number>;
@@ -16,45 +25,60 @@ export interface RateCounters {
 
 const MAX_MEMORY_KEYS = 100_000;
 
-/** One process's counters. Bounded: expired keys are swept, and past the bound the oldest go first. */
-export function memoryCounters(now: () => number = Date.now): RateCounters {
-  const entries = new Map<string, { n: number; until: number }>();
+type Entry = { n: number; until: number };
+
+/**
+ * One process's counters. Bounded: expired keys are swept, and past the
+ * bound the oldest go first, per-address counters before anything else, so
+ * requests from many addresses cannot flush an account's back-off.
+ */
+export function memoryCounters(now: () => number = Date.now, capacity = MAX_MEMORY_KEYS): RateCounters {
+  const tiers = new Map<Tier, Map<string, Entry>>(EVICTION_ORDER.map((t) => [t, new Map()]));
   let ops = 0;
 
+  const size = () => EVICTION_ORDER.reduce((n, t) => n + tiers.get(t)!.size, 0);
+  const find = (key: string) => EVICTION_ORDER.map((t) => tiers.get(t)!).find((m) => m.has(key));
   function live(key: string) {
-    const e = entries.get(key);
-    if (e && e.until <= now()) {
-      entries.delete(key);
+    const map = find(key);
+    const e = map?.get(key);
+    if (map && e && e.until <= now()) {
+      map.delete(key);
       return undefined;
     }
     return e;
   }
-  function put(key: string, e: { n: number; until: number }) {
-    if (++ops % 1000 === 0 || entries.size >= MAX_MEMORY_KEYS) {
+  function put(key: string, e: Entry, tier: Tier) {
+    if (++ops % 1000 === 0 || size() >= capacity) {
       const t = now();
-      for (const [k, v] of entries) if (v.until <= t) entries.delete(k);
-      while (entries.size >= MAX_MEMORY_KEYS) entries.delete(entries.keys().next().value as string);
+      for (const m of tiers.values()) for (const [k, v] of m) if (v.until <= t) m.delete(k);
+      // Down to a little below the bound, so a full table is not swept again at the very next write.
+      const target = capacity - Math.max(1, Math.floor(capacity / 100));
+      for (const m of EVICTION_ORDER.map((x) => tiers.get(x)!)) {
+        while (size() > target && m.size > 0) m.delete(m.keys().next().value as string);
+      }
     }
-    entries.set(key, e);
+    const home = tiers.get(tier)!;
+    if (!home.has(key)) find(key)?.delete(key);
+    home.set(key, e);
   }
 
   return {
-    async hit(key, windowMs) {
+    async hit(key, windowMs, tier) {
       const e = live(key) ?? { n: 0, until: now() + windowMs };
       e.n += 1;
-      put(key, e);
+      put(key, e, tier);
       return { count: e.n, resetMs: e.until - now() };
     },
     async block(key, ms) {
       const e = live(key);
-      if (!e || e.until < now() + ms) put(key, { n: 1, until: now() + ms });
+      if (!e || e.until < now() + ms) put(key, { n: 1, until: now() + ms }, 'backoff');
     },
     async blockedFor(key) {
       const e = live(key);
       return e ? e.until - now() : 0;
     },
     async clear(...keys) {
-      for (const k of keys) entries.delete(k);
+      for (const k of keys) find(k)?.delete(k);
     },
   };
 }
@@ -71,6 +95,7 @@ return 1`;
 /** Counters shared by every instance through Redis; each step is one atomic script. */
 export function redisCounters(redis: Redis, prefix = 'tessera:rl:'): RateCounters {
   return {
+    // Redis keeps every key until it expires: tiers matter only to the bounded memory table.
     async hit(key, windowMs) {
       const [count, resetMs] = (await redis.eval(HIT, 1, prefix + key, String(windowMs))) as [number, number];
       return { count, resetMs };

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { Overloaded } from '../../src/core/errors.js';
-import { defaultHashingLimits, queueHashing } from '../../src/core/hashing-queue.js';
+import { chargeHashingTo, defaultHashingLimits, queueHashing } from '../../src/core/hashing-queue.js';
 import type { PasswordHasher } from '../../src/crypto/password-hasher.js';
 
 /** A hasher whose calls finish only when the test says so, recording how many run at once. */
@@ -88,5 +88,39 @@ describe('queueHashing', () => {
     for (const p of m.pending.splice(0)) p.finish(true);
     await expect(Promise.all(calls)).resolves.toEqual([true, true, true, true, true]);
     expect(m.peak()).toBe(4);
+  });
+
+  it('holds each owner key to its share, running or waiting; others still get in', async () => {
+    const m = manualHasher();
+    const q = queueHashing(m.hasher, { concurrency: 1, maxQueue: 10, perOwner: 2 });
+    const flood = chargeHashingTo({ keys: ['a:1.2.3.4', 'u:attacker'] }, () => [q.verify('phc', 'f1'), q.verify('phc', 'f2')]);
+    // The same account from another address, and the same address for another account: both over a share.
+    await expect(chargeHashingTo({ keys: ['a:5.6.7.8', 'u:attacker'] }, () => q.verify('phc', 'f3'))).rejects.toBeInstanceOf(Overloaded);
+    await expect(chargeHashingTo({ keys: ['a:1.2.3.4', 'u:other'] }, () => q.verify('phc', 'f4'))).rejects.toBeInstanceOf(Overloaded);
+    const victim = chargeHashingTo({ keys: ['a:9.9.9.9', 'u:victim'] }, () => q.verify('phc', 'v'));
+    const anonymous = q.hash('cli');
+    for (let i = 0; i < 4; i++) {
+      await tick();
+      m.pending.shift()!.finish(true);
+    }
+    expect(await Promise.all([...flood, victim])).toEqual([true, true, true]);
+    await expect(anonymous).resolves.toBe('hash:true');
+    // Shares are given back when hashes end.
+    const again = chargeHashingTo({ keys: ['u:attacker'] }, () => [q.verify('phc', 'g1'), q.verify('phc', 'g2')]);
+    await tick();
+    m.pending.shift()!.finish(true);
+    await tick();
+    m.pending.shift()!.finish(true);
+    expect(await Promise.all(again)).toEqual([true, true]);
+  });
+
+  it('gives each owner an eighth of the queue by default, at least one', async () => {
+    const m = manualHasher();
+    const q = queueHashing(m.hasher, { concurrency: 2, admit: 4, maxQueue: 12 });
+    const mine = chargeHashingTo({ keys: ['u:me'] }, () => [q.verify('phc', '1'), q.verify('phc', '2')]);
+    await expect(chargeHashingTo({ keys: ['u:me'] }, () => q.verify('phc', '3'))).rejects.toBeInstanceOf(Overloaded);
+    await tick();
+    for (const p of m.pending.splice(0)) p.finish(true);
+    expect(await Promise.all(mine)).toEqual([true, true]);
   });
 });

@@ -1,9 +1,9 @@
 /**
- * Named rate-limit policies. A face route names one (`config: { limit: 'login' }`)
- * and says, if the default fields do not fit, where the account is in its
- * arguments; the numbers live here only. docs/security.md explains each.
+ * Named rate-limit policies. A face route names one and the account it acts
+ * on, in one line of route config (rate-limit.ts, rate-limit-accounts.ts);
+ * the numbers live here only. docs/security.md explains each.
  */
-export type PolicyName = 'login' | 'token' | 'register' | 'mail' | 'verify' | 'refresh';
+export type PolicyName = 'login' | 'token' | 'register' | 'mail' | 'verify' | 'refresh' | 'account' | 'admin' | 'callback';
 
 export interface Window {
   max: number;
@@ -13,27 +13,36 @@ export interface Window {
 export interface Policy {
   /** Requests per client address (IPv6 grouped by /64). */
   perAddress: Window;
-  /** Requests per account (email, login name, or the token being redeemed). */
+  /** Requests per account (the user, the login named, or the token being redeemed). */
   perAccount?: Window;
-  /** Argument names that carry the account, body first then query; the first present counts. */
-  accountFields: string[];
-  /** Failed password checks slow the account down progressively (see BACKOFF). */
-  backoff?: boolean;
+  /**
+   * Failed password checks slow the account down progressively (see BACKOFF).
+   * `login`: a success from an address is a correct password, and forgives
+   * that address's failures. `check`: a success may have checked nothing (a
+   * profile edit without `old_password`), so it forgives nothing.
+   */
+  backoff?: 'login' | 'check';
 }
 
 const MINUTE = 60_000;
 
 export const POLICIES: Record<PolicyName, Policy> = {
   // Password checks: the expensive, guessable ones.
-  login: { perAddress: { max: 30, windowMs: MINUTE }, accountFields: ['username', 'user', 'email'], backoff: true },
+  login: { perAddress: { max: 30, windowMs: MINUTE }, backoff: 'login' },
   // OAuth2 token endpoint: password grant (a login) or refresh grant (a refresh).
-  token: { perAddress: { max: 60, windowMs: MINUTE }, perAccount: { max: 60, windowMs: MINUTE }, accountFields: ['username', 'refresh_token'], backoff: true },
-  register: { perAddress: { max: 20, windowMs: 10 * MINUTE }, perAccount: { max: 5, windowMs: 10 * MINUTE }, accountFields: ['email', 'username', 'user'] },
+  token: { perAddress: { max: 60, windowMs: MINUTE }, perAccount: { max: 60, windowMs: MINUTE }, backoff: 'login' },
+  register: { perAddress: { max: 20, windowMs: 10 * MINUTE }, perAccount: { max: 5, windowMs: 10 * MINUTE } },
   // Routes that send mail (forgot-password, request-verify-token): a mailbox is not a free resource.
-  mail: { perAddress: { max: 20, windowMs: 10 * MINUTE }, perAccount: { max: 3, windowMs: 10 * MINUTE }, accountFields: ['email'] },
+  mail: { perAddress: { max: 20, windowMs: 10 * MINUTE }, perAccount: { max: 3, windowMs: 10 * MINUTE } },
   // Redeeming a mailed token (verify, reset-password).
-  verify: { perAddress: { max: 30, windowMs: 10 * MINUTE }, perAccount: { max: 10, windowMs: 10 * MINUTE }, accountFields: ['token'] },
-  refresh: { perAddress: { max: 120, windowMs: MINUTE }, perAccount: { max: 30, windowMs: MINUTE }, accountFields: ['refresh_token', 'user'] },
+  verify: { perAddress: { max: 30, windowMs: 10 * MINUTE }, perAccount: { max: 10, windowMs: 10 * MINUTE } },
+  refresh: { perAddress: { max: 120, windowMs: MINUTE }, perAccount: { max: 30, windowMs: MINUTE } },
+  // A signed-in user's own account: checks old_password, changes the email, username or password.
+  account: { perAddress: { max: 30, windowMs: MINUTE }, perAccount: { max: 30, windowMs: 10 * MINUTE }, backoff: 'check' },
+  // An admin changing or creating accounts: generous (bulk scripts), still bounded per target account.
+  admin: { perAddress: { max: 300, windowMs: MINUTE }, perAccount: { max: 30, windowMs: MINUTE } },
+  // Social-login callbacks redeem a provider code; the account is only known after the exchange.
+  callback: { perAddress: { max: 30, windowMs: MINUTE } },
 };
 
 /**

@@ -1,19 +1,23 @@
 import { createHash } from 'node:crypto';
-import rateLimit from '@fastify/rate-limit';
-import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, RouteOptions } from 'fastify';
 import type { Container } from '../../container.js';
-import { InvalidCredentials } from '../../core/errors.js';
-import type { RateCounters } from '../../store/rate-counters.js';
+import { InvalidCredentials, WrongPassword } from '../../core/errors.js';
+import { chargeHashingTo, type HashingOwner } from '../../core/hashing-queue.js';
 import { normalizeLogin } from '../../core/users.js';
 import { clientKey } from '../client-address.js';
+import type { AccountOf, AccountRef } from './rate-limit-accounts.js';
 import { BACKOFF, POLICIES, backoffDelay, type PolicyName } from './rate-limit-policies.js';
 
-/** What a route declares: a policy, and optionally where its account is when the policy's default fields do not fit. */
-export type LimitSpec = PolicyName | { policy: PolicyName; account?: string[] | ((req: FastifyRequest) => string | undefined) };
+/**
+ * What a route declares, in one line of its config: a policy, and the account
+ * the route acts on (required by policies with per-account limits or back-off):
+ * `config: { limit: { policy: 'login', account: bodyLogin('username') } }`.
+ */
+export type LimitSpec = PolicyName | { policy: PolicyName; account?: AccountOf };
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** Rate-limit policy of the route (src/http/plugins/rate-limit-policies.ts). */
+    /** Rate-limit policy of the route (src/http/plugins/rate-limit-policies.ts) and its account. */
     limit?: LimitSpec;
   }
 }
@@ -31,40 +35,12 @@ export class RateLimited extends Error {
   }
 }
 
-type Limited = FastifyRequest & { limitAccount: { key: string; isLogin: boolean } | null };
+/** A resolved account: its key, and whether it is a person (back-off applies) rather than a token. */
+interface Account { key: string; person: boolean }
+type Limited = FastifyRequest & { limitState: { owner: HashingOwner; account?: Account } | null };
 
-const LOGIN_FIELDS = new Set(['username', 'user', 'email']);
 const digest = (s: string) => createHash('sha256').update(s).digest('base64url').slice(0, 22);
-
-/** The account a request names, as a key that never holds the raw email or token. */
-function accountKey(req: FastifyRequest, spec: Exclude<LimitSpec, string>, fields: string[]): { key: string; isLogin: boolean } | undefined {
-  if (typeof spec.account === 'function') {
-    const v = spec.account(req);
-    return v ? { key: digest('login:' + normalizeLogin(v)), isLogin: true } : undefined;
-  }
-  for (const field of spec.account ?? fields) {
-    for (const source of [req.body, req.query]) {
-      const v = source && typeof source === 'object' ? (source as Record<string, unknown>)[field] : undefined;
-      if (typeof v !== 'string' || v.length === 0 || v.length > 4096) continue;
-      // A login is the same account whatever its case or Unicode form, and whichever face it came through.
-      return LOGIN_FIELDS.has(field) ? { key: digest('login:' + normalizeLogin(v)), isLogin: true } : { key: digest(`${field}:${v}`), isLogin: false };
-    }
-  }
-  return undefined;
-}
-
-/** @fastify/rate-limit store over our counters (memory, or Redis with memory fallback). */
-function storeClass(counters: RateCounters) {
-  return class CountersStore {
-    // @fastify/rate-limit passes the window as a third argument (its typings omit it).
-    incr(key: string, cb: (err: Error | null, res?: { current: number; ttl: number }) => void, timeWindow?: number) {
-      counters.hit(key, timeWindow ?? 60_000).then((r) => cb(null, { current: r.count, ttl: r.resetMs }), (err: Error) => cb(err));
-    }
-    child() {
-      return this;
-    }
-  };
-}
+const FAILED_CHECKS = [InvalidCredentials, WrongPassword];
 
 function tooMany(reply: FastifyReply, ms: number): RateLimited {
   const seconds = Math.max(1, Math.ceil(ms / 1000));
@@ -72,70 +48,106 @@ function tooMany(reply: FastifyReply, ms: number): RateLimited {
   return new RateLimited(seconds);
 }
 
-const prepend = (existing: unknown, hook: unknown) => [hook, ...(Array.isArray(existing) ? existing : existing ? [existing] : [])];
+const hooks = (existing: unknown) => (Array.isArray(existing) ? existing : existing ? [existing] : []);
+const prepend = (existing: unknown, ...added: unknown[]) => [...added, ...hooks(existing)];
+const append = (existing: unknown, ...added: unknown[]) => [...hooks(existing), ...added];
 
 /**
- * Rate limits for every route that declares `config.limit`, installed on the
- * root instance before the faces; nothing at all when TESSERA_RATE_LIMITS=off.
+ * Rate limits, login back-off and fair shares of the password-hashing queue
+ * for every route that declares `config.limit`, installed on the root
+ * instance before the faces. With TESSERA_RATE_LIMITS=off the declarations
+ * are still checked, and nothing else is installed.
  */
 export async function installRateLimits(app: FastifyInstance, container: Container): Promise<void> {
-  if (!container.config.rateLimits) return;
+  const on = container.config.rateLimits;
   const counters = container.rateCounters;
-  await app.register(rateLimit, { global: false, store: storeClass(counters), skipOnError: true });
-  app.decorateRequest('limitAccount', null);
+  if (on) app.decorateRequest('limitState', null);
 
-  const limiters = Object.fromEntries(Object.entries(POLICIES).map(([name, p]) => [name, {
-    address: app.createRateLimit({ max: p.perAddress.max, timeWindow: p.perAddress.windowMs, keyGenerator: (req) => `${name}:ip:${clientKey(req.ip)}` }),
-    account: p.perAccount && app.createRateLimit({
-      max: p.perAccount.max, timeWindow: p.perAccount.windowMs, keyGenerator: (req) => `${name}:acct:${(req as Limited).limitAccount!.key}`,
-    }),
-  }])) as Record<PolicyName, { address: ReturnType<FastifyInstance['createRateLimit']>; account?: ReturnType<FastifyInstance['createRateLimit']> }>;
+  /**
+   * The key of an account: tokens by their hash, never raw; logins in any case or Unicode form as
+   * one. Where failed passwords count (`resolve`), a login is keyed by the user it names, so its
+   * email, its username and the routes of a signed-in user share one back-off.
+   */
+  async function accountKey(ref: AccountRef, resolve: boolean): Promise<Account> {
+    if ('token' in ref) return { key: `t:${digest(ref.token)}`, person: false };
+    if ('userId' in ref) return { key: `u:${ref.userId}`, person: true };
+    if (!resolve) return { key: `l:${digest(normalizeLogin(ref.login))}`, person: true };
+    // Known or not, one lookup: the same cost either way, and unknown logins are keyed like known ones.
+    const user = await container.users.findByLogin(ref.login);
+    return { key: user ? `u:${user.id}` : `l:${digest(normalizeLogin(ref.login))}`, person: true };
+  }
 
-  const pairKey = (account: string, req: FastifyRequest) => `bo:${account}:${clientKey(req.ip)}`;
+  const pairKey = (account: string, req: FastifyRequest) => `${account}:${clientKey(req.ip)}`;
 
   app.addHook('onRoute', (route: RouteOptions) => {
     const raw = route.config?.limit;
     if (!raw) return;
     const spec = typeof raw === 'string' ? { policy: raw } : raw;
-    const policy = POLICIES[spec.policy];
-    const limiter = limiters[spec.policy];
-    if (!policy || !limiter) throw new Error(`unknown rate-limit policy: ${spec.policy}`);
+    const name = spec.policy;
+    const policy = POLICIES[name];
+    if (!policy) throw new Error(`${route.method} ${route.url}: unknown rate-limit policy '${name}'`);
+    if ((policy.perAccount || policy.backoff) && !spec.account) {
+      throw new Error(`${route.method} ${route.url}: rate-limit policy '${name}' needs the account the route acts on, `
+        + `e.g. config: { limit: { policy: '${name}', account: bodyLogin('username') } } (src/http/plugins/rate-limit-accounts.ts)`);
+    }
+    if (!on) return;
+    const accountOf = spec.account;
 
-    // The address first, before the body is even read: malformed floods count too.
-    route.onRequest = prepend(route.onRequest, async (req: FastifyRequest, reply: FastifyReply) => {
-      const byAddress = await limiter.address(req);
-      if (!byAddress.isAllowed && byAddress.isExceeded) throw tooMany(reply, byAddress.ttl);
-    }) as RouteOptions['onRequest'];
-    // The account once the body is parsed (before validation, which may refuse it in the face's words).
-    route.preValidation = prepend(route.preValidation, async (req: FastifyRequest, reply: FastifyReply) => {
-      const account = accountKey(req, spec, policy.accountFields);
-      if (!account) return;
-      (req as Limited).limitAccount = account;
-      if (limiter.account) {
-        const byAccount = await limiter.account(req);
-        if (!byAccount.isAllowed && byAccount.isExceeded) throw tooMany(reply, byAccount.ttl);
+    // First of all: everything this request hashes is charged to its address (and, once known, its account).
+    const charge = (req: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) => {
+      const owner: HashingOwner = { keys: [`a:${clientKey(req.ip)}`] };
+      (req as Limited).limitState = { owner };
+      chargeHashingTo(owner, done);
+    };
+    // The address before the body is even read: malformed floods count too.
+    const byAddress = async (req: FastifyRequest, reply: FastifyReply) => {
+      const r = await counters.hit(`${name}:ip:${clientKey(req.ip)}`, policy.perAddress.windowMs, 'address');
+      if (r.count > policy.perAddress.max) throw tooMany(reply, r.resetMs);
+    };
+    route.onRequest = prepend(route.onRequest, charge, byAddress) as RouteOptions['onRequest'];
+
+    if (!accountOf) return;
+    // The account once the body is parsed and the route's guards have run, before validation.
+    const byAccount = async (req: FastifyRequest, reply: FastifyReply) => {
+      let ref: AccountRef | undefined;
+      try {
+        ref = accountOf(req);
+      } catch {
+        return; // an argument the handler will refuse in the face's own words
       }
-      if (policy.backoff && account.isLogin) {
-        const wait = Math.max(await counters.blockedFor(pairKey(account.key, req)), await counters.blockedFor(`bo:${account.key}`));
+      if (!ref) return;
+      const account = await accountKey(ref, policy.backoff !== undefined);
+      const state = (req as Limited).limitState!;
+      state.account = account;
+      state.owner.keys.push(account.key);
+      if (policy.perAccount) {
+        const r = await counters.hit(`${name}:acct:${account.key}`, policy.perAccount.windowMs, 'account');
+        if (r.count > policy.perAccount.max) throw tooMany(reply, r.resetMs);
+      }
+      if (policy.backoff && account.person) {
+        const wait = Math.max(await counters.blockedFor(`bo:${pairKey(account.key, req)}`), await counters.blockedFor(`bo:${account.key}`));
         if (wait > 0) throw tooMany(reply, wait);
       }
-    }) as RouteOptions['preValidation'];
+    };
+    route.preValidation = append(route.preValidation, byAccount) as RouteOptions['preValidation'];
 
     if (!policy.backoff) return;
+    // A wrong password, here or at any login, slows the same account down.
     route.onError = prepend(route.onError, async (req: FastifyRequest, _reply: FastifyReply, err: Error) => {
-      const account = (req as Limited).limitAccount?.key;
-      if (!account || !(err instanceof InvalidCredentials)) return;
-      const pair = await counters.hit(`bof:${account}:${clientKey(req.ip)}`, BACKOFF.decayMs);
-      const all = await counters.hit(`bof:${account}`, BACKOFF.decayMs);
+      const account = (req as Limited).limitState?.account;
+      if (!account?.person || !FAILED_CHECKS.some((c) => err instanceof c)) return;
+      const pair = await counters.hit(`bof:${pairKey(account.key, req)}`, BACKOFF.decayMs, 'backoff');
+      const all = await counters.hit(`bof:${account.key}`, BACKOFF.decayMs, 'backoff');
       const pairWait = backoffDelay(pair.count, BACKOFF.pair);
       const allWait = backoffDelay(all.count, BACKOFF.account);
-      if (pairWait > 0) await counters.block(pairKey(account, req), pairWait);
-      if (allWait > 0) await counters.block(`bo:${account}`, allWait);
+      if (pairWait > 0) await counters.block(`bo:${pairKey(account.key, req)}`, pairWait);
+      if (allWait > 0) await counters.block(`bo:${account.key}`, allWait);
     }) as RouteOptions['onError'];
+    if (policy.backoff !== 'login') return;
     route.onResponse = prepend(route.onResponse, async (req: FastifyRequest, reply: FastifyReply) => {
-      const account = (req as Limited).limitAccount?.isLogin ? (req as Limited).limitAccount!.key : undefined;
+      const account = (req as Limited).limitState?.account;
       // A correct password from this address forgives its failures; other addresses' stay counted.
-      if (account && reply.statusCode < 400) await counters.clear(`bof:${account}:${clientKey(req.ip)}`, pairKey(account, req));
+      if (account?.person && reply.statusCode < 400) await counters.clear(`bof:${pairKey(account.key, req)}`, `bo:${pairKey(account.key, req)}`);
     }) as RouteOptions['onResponse'];
   });
 }

@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import { asLogin, asToken, type AccountOf } from '../../plugins/rate-limit-accounts.js';
 import { missing, OAuthError } from './errors.js';
 
 /**
@@ -30,3 +31,10 @@ export function required(body: Record<string, unknown>, name: string): string {
   if (v === undefined) throw missing(name);
   return v;
 }
+
+/** The token endpoint's account, read as the handler reads it: the username of a password grant, the token of a refresh grant. */
+export const tokenRequestAccount: AccountOf = (req) => {
+  const body = req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {};
+  const grant = param(body, 'grant_type');
+  return grant === 'password' ? asLogin(param(body, 'username')) : grant === 'refresh_token' ? asToken(param(body, 'refresh_token')) : undefined;
+};

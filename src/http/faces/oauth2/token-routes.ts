@@ -4,7 +4,7 @@ import type { Container } from '../../../container.js';
 import { parseScope } from '../../../core/scopes.js';
 import type { TokenSet } from '../../../core/sessions.js';
 import { OAuthError } from './errors.js';
-import { param, required } from './params.js';
+import { param, required, tokenRequestAccount } from './params.js';
 import { OAuthErrorBody, TokenForm, TokenResponse } from './schemas.js';
 
 const tags = ['oauth2'];
@@ -15,7 +15,7 @@ export async function tokenRoutes(base: FastifyInstance, { container }: { contai
   const { auth, sessions } = container;
 
   app.post('/oauth/token', {
-    config: { limit: 'token' },
+    config: { limit: { policy: 'token', account: tokenRequestAccount } },
     schema: { tags, summary: 'Token endpoint (password and refresh_token grants)', body: TokenForm,
       response: { 200: TokenResponse, 400: OAuthErrorBody, 413: OAuthErrorBody } },
   }, async (req) => {

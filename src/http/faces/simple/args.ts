@@ -1,4 +1,6 @@
 import type { FastifyRequest } from 'fastify';
+import { asLogin, asToken, type AccountOf } from '../../plugins/rate-limit-accounts.js';
+import { jsonTooDeep, tooDeep } from '../../json-depth.js';
 import { badArgument, missingArgument, SimpleError } from './errors.js';
 
 const MAX_ARG_LENGTH = 4096;
@@ -40,6 +42,11 @@ export function need(req: FastifyRequest, name: string): string {
   return v;
 }
 
+/** GET /token's account, read as its handler reads it: with `pass`, `user` is a login; without, a refresh token. */
+export const tokenAccount: AccountOf = (req) => (arg(req, 'pass') === undefined ? asToken(arg(req, 'user')) : asLogin(arg(req, 'user')));
+/** POST /user's account: the login being registered. */
+export const signupAccount: AccountOf = (req) => asLogin(arg(req, 'user'));
+
 /**
  * The caller's access token: `Authorization: Bearer <t>` or the bare token in
  * `Authorization`, else an `access_token` argument. A header that is neither is
@@ -75,6 +82,8 @@ export async function readGetBody(req: FastifyRequest): Promise<void> {
   }
   const text = Buffer.concat(chunks).toString('utf8');
   if (text.trim() === '') return;
-  // JSON.parse throws SyntaxError, which the error mapper reports as a malformed body (400).
+  // JSON.parse throws SyntaxError, which the error mapper reports as a malformed body (400); its
+  // reviver recurses, so depth is checked first (a 4000-deep body would overflow the stack: a 500).
+  if (type === 'application/json' && jsonTooDeep(text)) throw tooDeep();
   req.body = type === 'application/json' ? JSON.parse(text, refuseProto) : Object.fromEntries(new URLSearchParams(text));
 }

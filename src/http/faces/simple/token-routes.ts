@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Container } from '../../../container.js';
 import { packageVersion } from '../../../package-version.js';
-import { arg, need } from './args.js';
+import { arg, need, tokenAccount } from './args.js';
 import { SimpleError } from './errors.js';
 import { simpleGuard } from './guard.js';
 import { AuthArgs, Message, NoArgs, NoContent, Payload, RevokeArgs, Text, TokenArgs, Version } from './schemas.js';
@@ -22,7 +22,7 @@ export async function tokenRoutes(app: FastifyInstance, { container }: { contain
     return reply.type('text/plain; charset=utf-8').send(pem);
   });
 
-  app.get('/token', { config: { limit: 'login' }, schema: { tags, querystring: TokenArgs, response: { 200: Text, 400: Message, 403: Message, 404: Message } } }, async (req, reply) => {
+  app.get('/token', { config: { limit: { policy: 'login', account: tokenAccount } }, schema: { tags, querystring: TokenArgs, response: { 200: Text, 400: Message, 403: Message, 404: Message } } }, async (req, reply) => {
     const user = need(req, 'user');
     const pass = arg(req, 'pass');
     // Without `pass`, `user` is a refresh token: the new access token is not fresh. A

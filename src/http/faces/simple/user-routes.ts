@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Container } from '../../../container.js';
 import { registerByLogin } from '../../../core/register-by-login.js';
-import { need } from './args.js';
+import { signedInUser } from '../../plugins/rate-limit-accounts.js';
+import { need, signupAccount } from './args.js';
 import { simpleGuard } from './guard.js';
 import { AuthArgs, Message, NewUserArgs, NoContent, PasswordArgs, Payload } from './schemas.js';
 
@@ -11,14 +12,14 @@ const tags = ['simple'];
 export async function userRoutes(app: FastifyInstance, { container }: { container: Container }): Promise<void> {
   const { users } = container;
 
-  app.post('/user', { config: { limit: 'register' }, schema: { tags, querystring: NewUserArgs, response: { 201: NoContent, 400: Message, 403: Message } } }, async (req, reply) => {
+  app.post('/user', { config: { limit: { policy: 'register', account: signupAccount } }, schema: { tags, querystring: NewUserArgs, response: { 201: NoContent, 400: Message, 403: Message } } }, async (req, reply) => {
     await registerByLogin(users, need(req, 'user'), need(req, 'pass'));
     // ipseity answers 201 with an empty body.
     return reply.code(201).send();
   });
 
   app.patch('/user', {
-    preValidation: simpleGuard(container, { fresh: true, me: true }),
+    preValidation: simpleGuard(container, { fresh: true, me: true }), config: { limit: { policy: 'account', account: signedInUser } },
     schema: { tags, querystring: PasswordArgs, response: { 200: NoContent, 400: Message, 401: Message, 403: Message } },
   }, async (req, reply) => {
     const p = req.principal!;

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Container } from '../../../container.js';
+import { bodyLogin, bodyToken } from '../../plugins/rate-limit-accounts.js';
 import { AUTH_COOKIE, refuseCrossSite, userGuard } from './guard.js';
 import { sendLogin } from './login-response.js';
 import { BearerResponse, Detail, EmailBody, LoginForm, RegisterBody, ResetBody, UserRead, ValidationDetail, VerifyBody, formOrJson, security, toUserRead } from './schemas.js';
@@ -16,7 +17,7 @@ export async function authRoutes(base: FastifyInstance, { container }: { contain
   const { auth, sessions, users, accountTokens, config } = container;
   const authed = { preValidation: userGuard(container, 'any') };
 
-  app.post('/auth/jwt/login', { config: { limit: 'login' }, schema: { tags, consumes: formOrJson, body: LoginForm, response: { 200: BearerResponse, ...errors } } }, async (req, reply) => {
+  app.post('/auth/jwt/login', { config: { limit: { policy: 'login', account: bodyLogin('username') } }, schema: { tags, consumes: formOrJson, body: LoginForm, response: { 200: BearerResponse, ...errors } } }, async (req, reply) => {
     const { tokens } = await auth.login(req.body.username, req.body.password, { profile: 'users' });
     return sendLogin(reply, 'jwt', tokens, config.cookieSecure);
   });
@@ -27,7 +28,7 @@ export async function authRoutes(base: FastifyInstance, { container }: { contain
     return reply.code(204).send(null);
   });
 
-  app.post('/auth/cookie/login', { config: { limit: 'login' }, preValidation: refuseCrossSite(container), schema: { tags, consumes: formOrJson, body: LoginForm, response: { 204: Empty, ...errors } } }, async (req, reply) => {
+  app.post('/auth/cookie/login', { config: { limit: { policy: 'login', account: bodyLogin('username') } }, preValidation: refuseCrossSite(container), schema: { tags, consumes: formOrJson, body: LoginForm, response: { 204: Empty, ...errors } } }, async (req, reply) => {
     const { tokens } = await auth.login(req.body.username, req.body.password, { profile: 'users' });
     return sendLogin(reply, 'cookie', tokens, config.cookieSecure);
   });
@@ -38,30 +39,30 @@ export async function authRoutes(base: FastifyInstance, { container }: { contain
     return reply.code(204).send(null);
   });
 
-  app.post('/auth/register', { config: { limit: 'register' }, schema: { tags, body: RegisterBody, response: { 201: UserRead, ...errors } } }, async (req, reply) => {
+  app.post('/auth/register', { config: { limit: { policy: 'register', account: bodyLogin('email') } }, schema: { tags, body: RegisterBody, response: { 201: UserRead, ...errors } } }, async (req, reply) => {
     // is_active, is_superuser, is_verified and scopes in the body are ignored: only admins set them.
     const user = await users.create({ email: req.body.email, username: req.body.username ?? null, password: req.body.password });
     return reply.code(201).send(toUserRead(user));
   });
 
-  app.post('/auth/forgot-password', { config: { limit: 'mail' }, schema: { tags, body: EmailBody, response: { 202: Empty, 422: ValidationDetail } } }, async (req, reply) => {
+  app.post('/auth/forgot-password', { config: { limit: { policy: 'mail', account: bodyLogin('email') } }, schema: { tags, body: EmailBody, response: { 202: Empty, 422: ValidationDetail } } }, async (req, reply) => {
     await accountTokens.forgotPassword(req.body.email);
     return reply.code(202).send(null);
   });
 
   app.post('/auth/reset-password', {
-    config: { limit: 'verify', errorCodes: { invalid_password: 'RESET_PASSWORD_INVALID_PASSWORD' } },
+    config: { limit: { policy: 'verify', account: bodyToken('token') }, errorCodes: { invalid_password: 'RESET_PASSWORD_INVALID_PASSWORD' } },
     schema: { tags, body: ResetBody, response: { 200: Empty, ...errors } },
   }, async (req) => {
     await accountTokens.resetPassword(req.body.token, req.body.password);
     return null;
   });
 
-  app.post('/auth/request-verify-token', { config: { limit: 'mail' }, schema: { tags, body: EmailBody, response: { 202: Empty, 422: ValidationDetail } } }, async (req, reply) => {
+  app.post('/auth/request-verify-token', { config: { limit: { policy: 'mail', account: bodyLogin('email') } }, schema: { tags, body: EmailBody, response: { 202: Empty, 422: ValidationDetail } } }, async (req, reply) => {
     await accountTokens.requestVerify(req.body.email);
     return reply.code(202).send(null);
   });
 
-  app.post('/auth/verify', { config: { limit: 'verify' }, schema: { tags, body: VerifyBody, response: { 200: UserRead, ...errors } } }, async (req) =>
+  app.post('/auth/verify', { config: { limit: { policy: 'verify', account: bodyToken('token') } }, schema: { tags, body: VerifyBody, response: { 200: UserRead, ...errors } } }, async (req) =>
     toUserRead(await accountTokens.verify(req.body.token)));
 }

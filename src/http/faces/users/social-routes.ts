@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Container } from '../../../container.js';
 import { UnknownOAuthProvider } from '../../../core/errors.js';
+import { signedInUser } from '../../plugins/rate-limit-accounts.js';
 import { userGuard } from './guard.js';
 import { sendLogin } from './login-response.js';
 import { BearerResponse, Detail, UserRead, ValidationDetail, toUserRead } from './schemas.js';
@@ -45,7 +46,7 @@ export async function socialRoutes(base: FastifyInstance, { container }: { conta
       return { authorization_url: authorizationUrl };
     });
 
-    app.get(`/auth/${name}/callback`, { config: { limit: 'login' }, schema: { tags, querystring: CallbackQuery, response: { 200: BearerResponse, 204: Type.Null(), ...errors } } }, async (req, reply) => {
+    app.get(`/auth/${name}/callback`, { config: { limit: 'callback' }, schema: { tags, querystring: CallbackQuery, response: { 200: BearerResponse, 204: Type.Null(), ...errors } } }, async (req, reply) => {
       const { backend, tokens } = await socialLogin.login(name, takeFlow(req, reply));
       return sendLogin(reply, backend === 'cookie' ? 'cookie' : 'jwt', tokens, config.cookieSecure);
     });
@@ -58,7 +59,7 @@ export async function socialRoutes(base: FastifyInstance, { container }: { conta
       return { authorization_url: authorizationUrl };
     });
 
-    app.get(`/auth/associate/${name}/callback`, { ...me, schema: { tags, querystring: CallbackQuery, response: { 200: UserRead, 401: Detail, ...errors } } }, async (req, reply) =>
+    app.get(`/auth/associate/${name}/callback`, { ...me, config: { limit: { policy: 'callback', account: signedInUser } }, schema: { tags, querystring: CallbackQuery, response: { 200: UserRead, 401: Detail, ...errors } } }, async (req, reply) =>
       toUserRead(await socialLogin.associate(name, req.currentUser!.id, takeFlow(req, reply))));
   }
 

@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Container } from '../../../container.js';
 import { UserNotFound } from '../../../core/errors.js';
+import { bodyLogin, signedInUser, userParam } from '../../plugins/rate-limit-accounts.js';
 import { userGuard } from './guard.js';
 import { AdminCreate, AdminUpdate, Detail, IdParams, ListQuery, SelfUpdate, UserRead, ValidationDetail, patchUsername, patchValue, security, toUserRead } from './schemas.js';
 
@@ -29,7 +30,7 @@ export async function usersRoutes(base: FastifyInstance, { container }: { contai
     reply.send(toUserRead(req.currentUser!));
   });
 
-  app.patch('/users/me', { ...me, config: { errorCodes: updateCodes }, schema: { tags, security, body: SelfUpdate, response: { 200: UserRead, ...errors } } }, async (req) => {
+  app.patch('/users/me', { ...me, config: { limit: { policy: 'account', account: signedInUser }, errorCodes: updateCodes }, schema: { tags, security, body: SelfUpdate, response: { 200: UserRead, ...errors } } }, async (req) => {
     const b = req.body;
     const changes = { email: patchValue(b.email), username: patchUsername(b.username), password: patchValue(b.new_password) ?? patchValue(b.password) };
     const oldPassword = patchValue(b.old_password);
@@ -46,7 +47,7 @@ export async function usersRoutes(base: FastifyInstance, { container }: { contai
   });
 
   app.route({
-    method: ['PUT', 'POST'], url: '/users', ...admin,
+    method: ['PUT', 'POST'], url: '/users', ...admin, config: { limit: { policy: 'admin', account: bodyLogin('email') } },
     schema: { tags, security, body: AdminCreate, response: { 201: UserRead, ...errors } },
     handler: async (req, reply) => {
       const b = req.body;
@@ -61,7 +62,7 @@ export async function usersRoutes(base: FastifyInstance, { container }: { contai
   app.get('/users/:id', { ...admin, schema: { tags, security, params: IdParams, response: { 200: UserRead, ...errors, 404: Detail } } }, async (req) =>
     toUserRead(await users.get(userId(req.params.id))));
 
-  app.patch('/users/:id', { ...admin, config: { errorCodes: updateCodes }, schema: { tags, security, params: IdParams, body: AdminUpdate, response: { 200: UserRead, ...errors, 404: Detail } } }, async (req) => {
+  app.patch('/users/:id', { ...admin, config: { limit: { policy: 'admin', account: userParam('id') }, errorCodes: updateCodes }, schema: { tags, security, params: IdParams, body: AdminUpdate, response: { 200: UserRead, ...errors, 404: Detail } } }, async (req) => {
     const b = req.body;
     const updated = await users.update(userId(req.params.id), {
       email: patchValue(b.email), username: patchUsername(b.username), password: patchValue(b.password),
