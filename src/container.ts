@@ -125,7 +125,7 @@ export async function createContainer(opts: ContainerOptions) {
   });
   const mailer = opts.mailer ?? createMailer({
     ...(config.smtpUrl ? { smtpUrl: config.smtpUrl } : {}), ...(config.mailOutbox ? { outboxDir: config.mailOutbox } : {}),
-    from: config.mailFrom, logger: { warn: (msg) => logger.warn(msg) },
+    from: config.mailFrom, logger: { warn: (msg) => logger.warn(msg) }, off: !config.mail,
   });
 
   const sessions = createSessionService({ repos, accessTokens, opaqueTokens, revocations, refreshTtlSeconds: config.refreshTokenTtl, now });

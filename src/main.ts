@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const container = await createContainer({ config, logger });
   if (config.bootstrapSuperuserEmail && config.bootstrapSuperuserPassword) {
-    if (await ensureSuperuser(container.users, config.bootstrapSuperuserEmail, config.bootstrapSuperuserPassword)) {
+    if (await ensureSuperuser(container, config.bootstrapSuperuserEmail, config.bootstrapSuperuserPassword)) {
       logger.info('bootstrap superuser created');
     }
   }

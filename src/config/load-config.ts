@@ -52,6 +52,10 @@ export function loadConfig(env: Env = process.env): Config {
   const staticNames = new Set(Object.values(ConfigSchema.properties).map((p) => (p as Setting).env));
   const config = { ...out, oauthProviders: loadOAuthProviders(env, staticNames) } as Config;
   crossCheck(config);
+  // The console mail backend is for development: in production, mail goes somewhere or is off on purpose.
+  if (env.NODE_ENV === 'production' && config.mail && !config.smtpUrl && !config.mailOutbox) {
+    throw new ConfigError('TESSERA_SMTP_URL', 'is required with NODE_ENV=production: set TESSERA_SMTP_URL or TESSERA_MAIL_OUTBOX, or TESSERA_MAIL=off to send no mail');
+  }
   return config;
 }
 

@@ -58,6 +58,7 @@ export const ConfigSchema = Type.Object({
   cookieSecure: setting(Type.Boolean({ default: true, description: 'Mark the session cookie `Secure`.' }), 'TESSERA_COOKIE_SECURE'),
   smtpUrl: setting(Type.Optional(Type.String({ pattern: '^smtps?://.+', description: 'SMTP server for outgoing mail.' })), 'TESSERA_SMTP_URL', { secret: true }),
   mailOutbox: setting(Type.Optional(Type.String({ minLength: 1, description: 'Directory where every message is also written as JSON.' })), 'TESSERA_MAIL_OUTBOX'),
+  mail: setting(Type.Boolean({ default: true, description: '`off`: no mail is sent (forgot-password and request-verify-token still answer 202).' }), 'TESSERA_MAIL'),
   mailFrom: setting(Type.String({ minLength: 3, default: 'Tessera <no-reply@localhost>', description: 'From address of mail.' }), 'TESSERA_MAIL_FROM'),
   redisUrl: setting(Type.Optional(Type.String({ pattern: '^rediss?://.+', description: 'Redis shared by instances for rate limits and revocations.' })), 'TESSERA_REDIS_URL', { secret: true }),
   rateLimits: setting(Type.Boolean({ default: true, description: '`off` disables rate limits (tests, benchmarks).' }), 'TESSERA_RATE_LIMITS'),
@@ -69,7 +70,7 @@ export const ConfigSchema = Type.Object({
   argon2MemoryKib: setting(Type.Integer({ minimum: 19_456, default: 19_456, description: 'argon2id memory cost, KiB (OWASP minimum 19456).' }), 'TESSERA_ARGON2_MEMORY_KIB'),
   argon2Iterations: setting(Type.Integer({ minimum: 2, default: 2, description: 'argon2id time cost.' }), 'TESSERA_ARGON2_ITERATIONS'),
   argon2Parallelism: setting(Type.Integer({ minimum: 1, maximum: 16, default: 1, description: 'argon2id parallelism.' }), 'TESSERA_ARGON2_PARALLELISM'),
-  bootstrapSuperuserEmail: setting(Type.Optional(Type.String({ minLength: 3, description: 'Creates this superuser at start if the email does not exist.' })), 'TESSERA_BOOTSTRAP_SUPERUSER_EMAIL'),
+  bootstrapSuperuserEmail: setting(Type.Optional(Type.String({ minLength: 3, description: 'Creates this superuser at the first start only, while the database has no superuser.' })), 'TESSERA_BOOTSTRAP_SUPERUSER_EMAIL'),
   bootstrapSuperuserPassword: setting(Type.Optional(Type.String({ minLength: 1, description: 'Password of the bootstrap superuser.' })), 'TESSERA_BOOTSTRAP_SUPERUSER_PASSWORD', { secret: true }),
   oauthTokenKey: setting(
     Type.Optional(Type.String({ pattern: '^([0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=|[A-Za-z0-9_-]{43})$',

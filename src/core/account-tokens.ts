@@ -8,7 +8,7 @@ import type { PasswordPolicy } from './password-policy.js';
 import type { SessionService } from './sessions.js';
 
 export interface AccountTokenDeps {
-  repos: Pick<Repos, 'users' | 'purposeTokens'>;
+  repos: Pick<Repos, 'users' | 'purposeTokens' | 'oauthAccounts'>;
   hasher: PasswordHasher;
   policy: PasswordPolicy;
   sessions: SessionService;
@@ -36,7 +36,8 @@ export function createAccountTokenService(deps: AccountTokenDeps) {
     const at = now();
     await repos.purposeTokens.insert({
       tokenHash: hashToken(token), userId: user.id, kind,
-      bound: kind === 'verify' ? normalizeLogin(user.email) : '', createdAt: at, expiresAt: at + ttl * 1000,
+      // Both kinds are bound to the address they are mailed to: an email change kills them.
+      bound: normalizeLogin(user.email), createdAt: at, expiresAt: at + ttl * 1000,
     });
     const path = kind === 'verify' ? '/verify' : '/reset-password';
     await mailer.send({ kind, to: user.email, token, link: `${deps.publicUrl}${path}?token=${encodeURIComponent(token)}` });
@@ -75,6 +76,9 @@ export function createAccountTokenService(deps: AccountTokenDeps) {
       // A token dies when the email it was sent to is no longer the user's.
       if (!t || !user || !user.isActive || user.email === null || normalizeLogin(user.email) !== t.bound) throw new BadVerifyToken();
       if (user.isVerified) throw new AlreadyVerified();
+      // Whoever linked a provider identity before the email was proven may not be its owner: those
+      // links go, and so do the sessions they may have opened (the owner signs in again).
+      if ((await repos.oauthAccounts.deleteUnverifiedForUser(user.id)) > 0) await deps.sessions.endUserSessions(user.id);
       const updated = await repos.users.update(user.id, { isVerified: true, updatedAt: now() });
       if (!updated) throw new BadVerifyToken();
       return updated;
@@ -91,10 +95,13 @@ export function createAccountTokenService(deps: AccountTokenDeps) {
       const hash = hashToken(token);
       const live = await repos.purposeTokens.findLive(hash, 'reset', now());
       const user = live && (await repos.users.findById(live.userId));
-      if (!user || !user.isActive) throw new BadResetToken();
+      // A token mailed to an address the account no longer has is dead (also deleted on the change itself).
+      if (!user || !user.isActive || user.email === null || normalizeLogin(user.email) !== live.bound) throw new BadResetToken();
       // Policy first: a rejected password leaves the token usable for another try.
       const passwordHash = await deps.hasher.hash(deps.policy.check(password, user));
       if (!(await repos.purposeTokens.consume(hash, 'reset', now()))) throw new BadResetToken();
+      // Control of the email is proven: provider links made before it was are dropped (see social-login.ts).
+      await repos.oauthAccounts.deleteUnverifiedForUser(user.id);
       const updated = await repos.users.update(user.id, { passwordHash, updatedAt: now() });
       await repos.purposeTokens.deleteForUser(user.id, 'reset');
       await deps.sessions.endUserSessions(user.id);

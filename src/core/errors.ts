@@ -73,3 +73,10 @@ export class OAuthProviderError extends DomainError {
 }
 /** The provider could not be reached or answered with a server error. */
 export class OAuthProviderUnavailable extends DomainError { readonly code = 'oauth_provider_unavailable'; }
+/** The change would leave no active superuser (demoting, deactivating or deleting the last one): nobody could administer the server. */
+export class LastSuperuser extends DomainError { readonly code = 'last_superuser'; }
+/** A username with characters no username may hold (controls, invisible or format characters, spaces, symbols outside ASCII); `reason` is safe to show. */
+export class InvalidUsername extends DomainError {
+  readonly code = 'invalid_username';
+  constructor(readonly reason: string) { super(reason); }
+}

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { randomToken, safeEqual } from '../crypto/random-token.js';
 import type { SecretBox } from '../crypto/secret-box.js';
-import type { IdentityProvider, ProviderIdentity } from '../oauth/index.js';
-import { safeErrorCode } from '../oauth/provider-error-log.js';
 import type { Repos, UserRecord } from '../store/repos/index.js';
+import { normalizeLogin } from '../store/repos/index.js';
+import { safeErrorCode, type IdentityProvider, type ProviderIdentity } from './identity-provider.js';
 import {
   InvalidCredentials, OAuthEmailUnavailable, OAuthInvalidState, OAuthProviderError, OAuthUserAlreadyExists,
   UnknownOAuthProvider, UserAlreadyExists, UserNotVerified,
@@ -90,10 +90,18 @@ export function createSocialLoginService(deps: SocialLoginDeps) {
     expiresAt: id.tokens.expiresAt, updatedAt: now(),
   });
 
-  /** Links the identity to `user`; when a concurrent callback linked it first, that link's user wins. */
+  /**
+   * Links the identity to `user`; when a concurrent callback linked it first, that link's user wins.
+   * The link records whether the account's email was proven at this moment (the account verified, or
+   * the provider vouching for that very address): a link made without that proof is dropped as soon
+   * as someone proves control of the email by mail (account-tokens.ts), so whoever pre-registered a
+   * victim's address through a provider keeps no way in once the victim recovers the account.
+   */
   async function link(user: UserRecord, name: string, id: ProviderIdentity, undoCreate: boolean): Promise<UserRecord> {
     const at = now();
-    if (await repos.oauthAccounts.insert({ id: randomUUID(), userId: user.id, provider: name, accountId: id.accountId, createdAt: at, ...sealedTokens(id) })) return user;
+    const emailVerified = user.isVerified
+      || (id.emailVerified && id.email !== null && user.email !== null && normalizeLogin(id.email) === normalizeLogin(user.email));
+    if (await repos.oauthAccounts.insert({ id: randomUUID(), userId: user.id, provider: name, accountId: id.accountId, createdAt: at, emailVerified, ...sealedTokens(id) })) return user;
     if (undoCreate) await repos.users.delete(user.id);
     const winner = await repos.oauthAccounts.findByIdentity(name, id.accountId);
     if (!winner || (!undoCreate && winner.userId !== user.id)) throw new OAuthUserAlreadyExists();

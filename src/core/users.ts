@@ -3,9 +3,10 @@ import type { PasswordHasher } from '../crypto/password-hasher.js';
 import type { Repos, UserListQuery, UserPatch, UserRecord } from '../store/repos/index.js';
 import { normalizeLogin } from '../store/repos/index.js';
 import { UniqueViolation } from '../store/unique-violation.js';
-import { FreshTokenRequired, InvalidIdentifier, UserAlreadyExists, UserNotFound, WrongPassword } from './errors.js';
+import { FreshTokenRequired, InvalidIdentifier, LastSuperuser, UserAlreadyExists, UserNotFound, WrongPassword } from './errors.js';
 import { normalizePassword, type PasswordPolicy } from './password-policy.js';
 import type { Principal, SessionService } from './sessions.js';
+import { prepareUsername } from './username-rule.js';
 
 /** How logins are compared (case- and width-insensitive); faces key rate limits by it. */
 export { normalizeLogin };
@@ -59,6 +60,14 @@ export function createUserService(deps: UserServiceDeps) {
     return user;
   }
 
+  /** Refuses to take away the last active superuser: nobody could administer the server after. */
+  async function keepASuperuser(user: UserRecord): Promise<void> {
+    if (user.isSuperuser && user.isActive && (await repos.users.countActiveSuperusers(2)) < 2) throw new LastSuperuser();
+  }
+
+  /** Every path that sets a username goes through the PRECIS rule (username-rule.ts). */
+  const username = (name: string | null | undefined) => (typeof name === 'string' ? prepareUsername(name) : name);
+
   return {
     get,
 
@@ -82,10 +91,11 @@ export function createUserService(deps: UserServiceDeps) {
 
     /** Creates a user; privileged flags are the caller's responsibility (faces pass them only for admins). */
     async create(input: NewUser): Promise<UserRecord> {
-      const password = input.password === null ? null : policy.check(input.password, input);
+      const name = username(input.username) ?? null;
+      const password = input.password === null ? null : policy.check(input.password, { ...input, username: name });
       const at = now();
       return unique(async () => repos.users.insert({
-        id: randomUUID(), email: input.email ?? null, username: input.username ?? null,
+        id: randomUUID(), email: input.email ?? null, username: name,
         // Checked and hashed before the insert so a rejected password never creates a user.
         passwordHash: password === null ? null : await hasher.hash(password),
         isActive: input.isActive ?? true, isSuperuser: input.isSuperuser ?? false, isVerified: input.isVerified ?? false,
@@ -112,13 +122,13 @@ export function createUserService(deps: UserServiceDeps) {
       }
       if (changes.email !== undefined) patch.email = changes.email;
       if (emailChanged) patch.isVerified = false;
-      if (changes.username !== undefined) patch.username = changes.username;
+      if (changes.username !== undefined) patch.username = username(changes.username) ?? null;
       // Every path (users face, admin, other faces) keeps something to log in with.
-      const email = patch.email === undefined ? user.email : patch.email;
-      const username = patch.username === undefined ? user.username : patch.username;
-      if (!email && !username) throw new InvalidIdentifier();
+      const nextEmail = patch.email === undefined ? user.email : patch.email;
+      const nextUsername = patch.username === undefined ? user.username : patch.username;
+      if (!nextEmail && !nextUsername) throw new InvalidIdentifier();
       if (changes.password !== undefined) {
-        const identity = { email: changes.email ?? user.email, username: changes.username === undefined ? user.username : changes.username };
+        const identity = { email: changes.email ?? user.email, username: nextUsername };
         patch.passwordHash = await hasher.hash(policy.check(changes.password, identity));
       }
       if (ctx.asAdmin) {
@@ -127,10 +137,15 @@ export function createUserService(deps: UserServiceDeps) {
         }
       }
       if (Object.keys(patch).length === 0) return user;
+      if (patch.isSuperuser === false || patch.isActive === false) await keepASuperuser(user);
       patch.updatedAt = now();
       const updated = await unique(() => repos.users.update(id, patch));
       if (!updated) throw new UserNotFound();
-      if (emailChanged) await repos.purposeTokens.deleteForUser(id, 'verify');
+      if (emailChanged) {
+        // Tokens mailed to the old address must not act on the account any more.
+        await repos.purposeTokens.deleteForUser(id, 'verify');
+        await repos.purposeTokens.deleteForUser(id, 'reset');
+      }
       if (patch.passwordHash !== undefined) {
         await repos.purposeTokens.deleteForUser(id, 'reset');
         await sessions.endUserSessions(id, ctx.asAdmin ? undefined : ctx.actor.sid);
@@ -150,7 +165,7 @@ export function createUserService(deps: UserServiceDeps) {
 
     /** Deletes a user after ending its sessions, so its live access tokens stop working at once. */
     async delete(id: string): Promise<void> {
-      await get(id);
+      await keepASuperuser(await get(id));
       await sessions.endUserSessions(id);
       if (!(await repos.users.delete(id))) throw new UserNotFound();
     },

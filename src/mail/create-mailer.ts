@@ -11,12 +11,14 @@ export interface CreateMailerOptions {
   from: string;
   logger: { warn(msg: string): void };
   productName?: string;
-  /** Where the console backend writes; defaults to process.stdout. */
+  /** Where the console backend writes; defaults to process.stderr. */
   consoleOut?: { write(chunk: string): unknown };
+  /** TESSERA_MAIL=off: nothing is sent at all (the routes that mail still answer as usual). */
+  off?: boolean;
 }
 
 export const MAIL_NOT_DELIVERED_WARNING =
-  'mail is not delivered: set TESSERA_SMTP_URL or TESSERA_MAIL_OUTBOX; messages are printed to standard output';
+  'mail is not delivered: set TESSERA_SMTP_URL or TESSERA_MAIL_OUTBOX; messages are printed to standard error';
 
 /** Raised when a transport fails; its message names the transport and never the token or link. */
 export class MailDeliveryError extends Error {
@@ -34,6 +36,7 @@ function sanitize(transport: string, err: unknown, secrets: string[]): MailDeliv
 }
 
 export function createMailer(opts: CreateMailerOptions): Mailer {
+  if (opts.off) return { send: async () => {}, close: async () => {} };
   const transports: MailTransport[] = [];
   // Empty strings count as unset, matching how env vars are usually blanked out.
   if (opts.smtpUrl) transports.push(createSmtpTransport({ url: opts.smtpUrl, from: opts.from }));

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MailTransport } from './mail-transport.js';
 import type { RenderedMail } from './templates.js';
@@ -26,8 +26,9 @@ export function createOutboxTransport(opts: OutboxTransportOptions): MailTranspo
   return {
     name: 'outbox',
     async deliver(message: RenderedMail): Promise<void> {
-      // Created per send (cheap when present) so deleting the directory at runtime heals.
-      await mkdir(opts.dir, { recursive: true });
+      // Created per send (cheap when present) so deleting the directory at runtime heals. Messages carry
+      // live tokens: the directory is 0700 and each file 0600, set by chmod so no umask changes them.
+      if ((await mkdir(opts.dir, { recursive: true, mode: 0o700 })) !== undefined) await chmod(opts.dir, 0o700);
       // Built field by field so the file has exactly these keys, in this order.
       const body = {
         to: message.to,
@@ -40,7 +41,8 @@ export function createOutboxTransport(opts: OutboxTransportOptions): MailTranspo
       const name = outboxFileName();
       const tmp = join(opts.dir, `.${name}.tmp`);
       try {
-        await writeFile(tmp, JSON.stringify(body, null, 2) + '\n', { flag: 'wx' });
+        await writeFile(tmp, JSON.stringify(body, null, 2) + '\n', { flag: 'wx', mode: 0o600 });
+        await chmod(tmp, 0o600);
         await rename(tmp, join(opts.dir, name));
       } catch (err) {
         await rm(tmp, { force: true });

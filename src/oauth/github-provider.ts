@@ -1,7 +1,8 @@
 import * as oidc from 'openid-client';
 import type { OAuthProviderConfig } from '../config/oauth-providers.js';
 import { OAuthProviderError } from '../core/errors.js';
-import type { IdentityProvider, ProviderErrorLog, ProviderIdentity } from './identity-provider.js';
+import type { IdentityProvider, ProviderIdentity } from '../core/identity-provider.js';
+import type { ProviderErrorLog } from './provider-error-log.js';
 import { PROVIDER_TIMEOUT_S, tokensOf } from './oidc-provider.js';
 import { providerFailure } from './provider-errors.js';
 

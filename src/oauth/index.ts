@@ -1,5 +1,6 @@
 import type { OAuthProviderConfig } from '../config/oauth-providers.js';
-import type { IdentityProvider, ProviderErrorLog } from './identity-provider.js';
+import type { IdentityProvider } from '../core/identity-provider.js';
+import type { ProviderErrorLog } from './provider-error-log.js';
 
 /**
  * One IdentityProvider per configured provider, keyed by its path name. The
@@ -12,5 +13,5 @@ export async function createIdentityProviders(configs: OAuthProviderConfig[], lo
   return new Map(configs.map((c) => [c.name, c.kind === 'github' ? createGithubProvider(c, log, now) : createOidcProvider(c, log, now)]));
 }
 
-export type { IdentityProvider, ProviderIdentity, ProviderErrorLog } from './identity-provider.js';
+export type { ProviderErrorLog } from './provider-error-log.js';
 export { describeProviderError } from './provider-error-log.js';

@@ -1,6 +1,7 @@
 import * as oidc from 'openid-client';
 import type { OAuthProviderConfig } from '../config/oauth-providers.js';
-import type { IdentityProvider, ProviderErrorLog, ProviderIdentity } from './identity-provider.js';
+import type { IdentityProvider, ProviderIdentity } from '../core/identity-provider.js';
+import type { ProviderErrorLog } from './provider-error-log.js';
 import { providerFailure } from './provider-errors.js';
 
 export const PROVIDER_TIMEOUT_S = 10;

@@ -1,10 +1,8 @@
 // What may be repeated about a provider's failure; no openid-client here, so it loads only with a provider.
+import { safeErrorCode } from '../core/identity-provider.js';
 
-/** RFC 6749 error codes are printable ASCII without quote or backslash; anything else is not echoed. */
-const ERROR_CODE = /^[\x20\x21\x23-\x5B\x5D-\x7E]{1,64}$/;
-
-export const safeErrorCode = (code: unknown): string =>
-  typeof code === 'string' && ERROR_CODE.test(code) ? code : 'provider_error';
+/** Called with what went wrong talking to a provider (no tokens); the caller logs it. */
+export type ProviderErrorLog = (provider: string, err: unknown) => void;
 
 /** What is safe to log about a provider failure: names and codes, never bodies (which may hold tokens). */
 export function describeProviderError(err: unknown): Record<string, unknown> {

@@ -1,6 +1,6 @@
 import * as oidc from 'openid-client';
 import { OAuthProviderError, OAuthProviderUnavailable } from '../core/errors.js';
-import { safeErrorCode } from './provider-error-log.js';
+import { safeErrorCode } from '../core/identity-provider.js';
 
 /**
  * Turns what openid-client (or fetch) threw into a domain error: the provider

@@ -1,8 +1,7 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import { migrationProvider } from './migrations/index.js';
+import { prepareSqliteFile, restrictSqliteSidecars } from './private-files.js';
 import type { Database } from './tables.js';
 import { dialectOf } from './dialect.js';
 import { guardDialect } from './guarded-dialect.js';
@@ -41,10 +40,12 @@ export const pgHandleOf = (db: Db): PgHandle | undefined => pgHandles.get(db);
 export async function createDb(opts: DbOptions): Promise<Db> {
   if (opts.url.startsWith('sqlite:')) {
     const path = opts.url.slice('sqlite:'.length);
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    const file = path !== ':memory:' && path !== '';
+    if (file) prepareSqliteFile(path);
     const raw = new SqliteDatabase(path);
     // WAL: readers never block the writer, and an acknowledged commit survives a crash.
     raw.pragma('journal_mode = WAL');
+    if (file) restrictSqliteSidecars(path);
     raw.pragma('synchronous = NORMAL');
     raw.pragma('foreign_keys = ON');
     raw.pragma('busy_timeout = 5000');

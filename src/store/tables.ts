@@ -12,6 +12,8 @@ export interface UsersTable {
   email_normalized: string | null;
   username: string | null;
   username_normalized: string | null;
+  /** UTS #39 skeleton of the username (username-skeleton.ts): unique, so no two names look alike. */
+  username_skeleton: string | null;
   password_hash: string | null;
   is_active: number;
   is_superuser: number;
@@ -59,7 +61,7 @@ export interface PurposeTokensTable {
   token_hash: string;
   user_id: string;
   kind: string;
-  /** What the token is bound to (the email for verify); a change kills it. */
+  /** The normalised email the token was mailed to; a change of the account's email kills it. */
   bound: string;
   created_at: number;
   expires_at: number;
@@ -82,6 +84,8 @@ export interface OAuthAccountsTable {
   /** The provider's stable subject (`sub`, or GitHub's numeric id). */
   account_id: string;
   account_email: string | null;
+  /** 1 when the account's email was proven as the identity was linked; 0 links are dropped once it is proven by mail. */
+  email_verified: number;
   access_token_enc: string;
   refresh_token_enc: string | null;
   expires_at: number | null;

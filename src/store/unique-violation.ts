@@ -11,6 +11,8 @@ const INDEX_FIELDS: Record<string, string> = {
   'users.email_normalized': 'email',
   users_username_uq: 'username',
   'users.username_normalized': 'username',
+  users_username_skeleton_uq: 'username',
+  'users.username_skeleton': 'username',
 };
 
 /** Maps SQLite and PostgreSQL unique-constraint errors to UniqueViolation; rethrows anything else. */

@@ -27,18 +27,23 @@ async function outboxFiles(dir: string): Promise<Record<string, unknown>[]> {
 }
 
 describe('createMailer', () => {
-  it('with neither SMTP nor outbox: warns once and prints messages to stdout', async () => {
+  it('with neither SMTP nor outbox: warns once and prints messages to stderr, never into the log stream on stdout', async () => {
     const warn = vi.fn();
     const writes: string[] = [];
-    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    const stdout: string[] = [];
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
       writes.push(String(chunk));
+      return true;
+    });
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      stdout.push(String(chunk));
       return true;
     });
     const mailer = createMailer({ from: FROM, logger: { warn } });
     expect(warn).toHaveBeenCalledTimes(1);
     expect(warn).toHaveBeenCalledWith(MAIL_NOT_DELIVERED_WARNING);
     expect(MAIL_NOT_DELIVERED_WARNING).toBe(
-      'mail is not delivered: set TESSERA_SMTP_URL or TESSERA_MAIL_OUTBOX; messages are printed to standard output',
+      'mail is not delivered: set TESSERA_SMTP_URL or TESSERA_MAIL_OUTBOX; messages are printed to standard error',
     );
 
     await mailer.send({ kind: 'reset', to: 'ann@example.test', token: TOKEN, link: LINK });
@@ -49,8 +54,25 @@ describe('createMailer', () => {
     expect(out).toContain('ann@example.test');
     expect(out).toContain('Reset your password');
     expect(out).toContain(LINK);
+    expect(stdout.join('')).not.toContain(TOKEN);
     // Sending does not go through the logger.
     expect(warn).toHaveBeenCalledTimes(1);
+  });
+
+  it('off: sends nothing anywhere and warns about nothing', async () => {
+    const warn = vi.fn();
+    const writes: string[] = [];
+    for (const stream of [process.stdout, process.stderr]) {
+      vi.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => { writes.push(String(chunk)); return true; });
+    }
+    const outboxDir = join(root, 'outbox');
+    const mailer = createMailer({ off: true, outboxDir, from: FROM, logger: { warn } });
+    await mailer.send({ kind: 'reset', to: 'ann@example.test', token: TOKEN, link: LINK });
+    await mailer.close();
+    vi.restoreAllMocks();
+    expect(writes.join('')).not.toContain(TOKEN);
+    expect(warn).not.toHaveBeenCalled();
+    await expect(readdir(outboxDir)).rejects.toThrow();
   });
 
   it('treats empty strings as unset', () => {

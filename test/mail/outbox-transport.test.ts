@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,6 +38,21 @@ describe('outbox transport', () => {
     expect(msg).toMatchObject({ to: 'ann@example.test', subject: 'Verify your email', kind: 'verify', token: 'tok_abc' });
     expect(msg!.text).toContain(link);
     expect(msg!.html).toContain(link);
+  });
+
+  it('the directory it creates is 0700 and each message 0600, whatever the umask', async () => {
+    const dir = join(root, 'private-outbox');
+    const old = process.umask(0o002);
+    try {
+      const mailer = createMailer({ outboxDir: dir, from: 'no-reply@tessera.test', logger: silent });
+      await mailer.send({ kind: 'reset', to: 'ann@example.test', token: 'tok_abc', link: 'https://auth.example.test/reset-password?token=tok_abc' });
+      await mailer.close();
+    } finally {
+      process.umask(old);
+    }
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    const [name] = await readdir(dir);
+    expect(statSync(join(dir, name!)).mode & 0o777).toBe(0o600);
   });
 
   it('writes reset messages with kind "reset"', async () => {

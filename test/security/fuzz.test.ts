@@ -245,11 +245,12 @@ describe.each(DIALECTS)('fuzzing admin routes as an admin (%s)', (dialect) => {
         const token = world.attackerTokens.users;
         const live = token && (await s.container.sessions.authenticate(token).then(() => true, () => false));
         if (current?.isActive && current.isSuperuser && current.scopes.length === 0 && live) return;
+        // Straight from the store: the fixture resets itself, past the rule that keeps the last superuser.
         for (const login of [ADMIN, 'admin']) {
           const u = await s.container.repos.users.findByLogin(login);
-          if (u) await s.container.users.delete(u.id);
+          if (u) await s.container.repos.users.delete(u.id);
         }
-        if (current) await s.container.users.delete(current.id).catch(() => undefined);
+        if (current) await s.container.repos.users.delete(current.id);
         const admin = await s.container.users.create({ email: ADMIN, username: 'admin', password: PASSWORD, isSuperuser: true, isVerified: true });
         const t = tokenOf('users', await faceLogin(s.app, 'users', ADMIN, PASSWORD));
         Object.assign(world, { adminId: admin.id, attackerTokens: { users: t, oauth2: t, simple: t, aegis: t } });

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { Migrator, sql } from 'kysely';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { createDb, migrateToLatest } from '../../src/store/create-db.js';
+import { createDb, dialectOf, migrateToLatest } from '../../src/store/create-db.js';
+import { migrationProvider } from '../../src/store/migrations/index.js';
 import { createRepos } from '../../src/store/repos/index.js';
 import { DIALECTS, freshDb, type TestDb } from '../support/harness.js';
 
@@ -43,6 +45,33 @@ describe.each(DIALECTS)('migrations (%s)', (dialect) => {
     } finally {
       await a.destroy();
       await b.destroy();
+    }
+  });
+
+  it('0004 fills in username skeletons (the older of two lookalikes keeps it) and the links\' email_verified from their users', async () => {
+    const d = fresh();
+    const db = await open(d);
+    try {
+      const schema = dialectOf(db) === 'postgres' ? (await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]!.s : undefined;
+      const migrator = new Migrator({ db, provider: migrationProvider, ...(schema ? { migrationTableSchema: schema } : {}) });
+      expect((await migrator.migrateTo('0002-oauth-accounts')).error).toBeUndefined();
+      const user = (id: string, username: string, verified: number, seq: number) => sql`insert into users
+        (id, email, email_normalized, username, username_normalized, password_hash, is_active, is_superuser, is_verified, scopes, created_at, updated_at)
+        values (${id}, null, null, ${username}, ${username.toLowerCase()}, null, 1, 0, ${verified}, '[]', ${T + seq}, ${T + seq})`.execute(db);
+      await user('u-1', 'admin', 1, 1);
+      await user('u-2', '\u0430dmin', 0, 2);
+      for (const [id, userId] of [['l-1', 'u-1'], ['l-2', 'u-2']]) {
+        await sql`insert into oauth_accounts (id, user_id, provider, account_id, account_email, access_token_enc, refresh_token_enc, expires_at, created_at, updated_at)
+          values (${id}, ${userId}, 'p', ${id}, null, 'x', null, null, ${T}, ${T})`.execute(db);
+      }
+      await migrateToLatest(db);
+      const rows = await db.selectFrom('users').select(['id', 'username_skeleton']).orderBy('id').execute();
+      expect(rows).toEqual([{ id: 'u-1', username_skeleton: 'adrnin' }, { id: 'u-2', username_skeleton: null }]);
+      const repos = createRepos(db);
+      expect((await repos.oauthAccounts.listForUser('u-1'))[0]!.emailVerified).toBe(true);
+      expect((await repos.oauthAccounts.listForUser('u-2'))[0]!.emailVerified).toBe(false);
+    } finally {
+      await db.destroy();
     }
   });
 

@@ -113,3 +113,26 @@ describe('loadConfig', () => {
     expect(publicUrlOf(loadConfig({ TESSERA_HOST: '::1' }))).toBe('http://[::1]:8000');
   });
 });
+
+describe('mail in production', () => {
+  it('NODE_ENV=production refuses to start without SMTP, an outbox or TESSERA_MAIL=off, naming the variables', () => {
+    const err = configError({ NODE_ENV: 'production' });
+    expect(err.variable).toBe('TESSERA_SMTP_URL');
+    expect(err.message).toContain('TESSERA_MAIL_OUTBOX');
+    expect(err.message).toContain('TESSERA_MAIL=off');
+  });
+
+  it.each([
+    ['SMTP', { TESSERA_SMTP_URL: 'smtp://relay.example:587' }],
+    ['an outbox', { TESSERA_MAIL_OUTBOX: '/var/spool/tessera' }],
+    ['TESSERA_MAIL=off', { TESSERA_MAIL: 'off' }],
+  ])('NODE_ENV=production starts with %s', (_label, env) => {
+    expect(() => loadConfig({ NODE_ENV: 'production', ...env })).not.toThrow();
+  });
+
+  it('outside production the console backend is allowed; TESSERA_MAIL reads on/off', () => {
+    expect(loadConfig({}).mail).toBe(true);
+    expect(loadConfig({ TESSERA_MAIL: 'off' }).mail).toBe(false);
+    expect(configError({ TESSERA_MAIL: 'sometimes' }).variable).toBe('TESSERA_MAIL');
+  });
+});

@@ -8,6 +8,8 @@ export interface OAuthAccountRecord {
   provider: string;
   accountId: string;
   accountEmail: string | null;
+  /** The account's email was proven when this identity was linked (see core/social-login.ts). */
+  emailVerified: boolean;
   accessTokenEnc: string;
   refreshTokenEnc: string | null;
   expiresAt: number | null;
@@ -19,6 +21,7 @@ export type OAuthTokenPatch = Pick<OAuthAccountRecord, 'accountEmail' | 'accessT
 
 const toRecord = (r: OAuthAccountsTable): OAuthAccountRecord => ({
   id: r.id, userId: r.user_id, provider: r.provider, accountId: r.account_id, accountEmail: r.account_email,
+  emailVerified: r.email_verified === 1,
   accessTokenEnc: r.access_token_enc, refreshTokenEnc: r.refresh_token_enc,
   expiresAt: r.expires_at === null ? null : Number(r.expires_at),
   createdAt: Number(r.created_at), updatedAt: Number(r.updated_at),
@@ -41,10 +44,17 @@ export function createOAuthAccountsRepo(db: Db) {
     async insert(a: OAuthAccountRecord): Promise<boolean> {
       const res = await db.insertInto('oauth_accounts').values({
         id: a.id, user_id: a.userId, provider: a.provider, account_id: a.accountId, account_email: a.accountEmail,
+        email_verified: a.emailVerified ? 1 : 0,
         access_token_enc: a.accessTokenEnc, refresh_token_enc: a.refreshTokenEnc, expires_at: a.expiresAt,
         created_at: a.createdAt, updated_at: a.updatedAt,
       }).onConflict((oc) => oc.columns(['provider', 'account_id']).doNothing()).executeTakeFirst();
       return Number(res.numInsertedOrUpdatedRows ?? 0) > 0;
+    },
+
+    /** Drops the user's links made while the account's email was unproven; returns how many went. */
+    async deleteUnverifiedForUser(userId: string): Promise<number> {
+      const res = await db.deleteFrom('oauth_accounts').where('user_id', '=', userId).where('email_verified', '=', 0).executeTakeFirst();
+      return Number(res.numDeletedRows);
     },
 
     /** Stores the tokens of the latest login through this identity. */

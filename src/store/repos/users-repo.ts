@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Db } from '../create-db.js';
 import type { UsersTable } from '../tables.js';
 import { rethrowUnique } from '../unique-violation.js';
+import { usernameSkeleton } from '../username-skeleton.js';
 import { precompile } from './precompiled.js';
 
 export interface UserRecord {
@@ -28,7 +29,7 @@ export interface UserListQuery {
 /** Lower-cased, NFKC-folded key used for case-insensitive uniqueness of emails and usernames. */
 export const normalizeLogin = (s: string): string => s.normalize('NFKC').trim().toLowerCase();
 
-const toRecord = (r: Omit<UsersTable, 'seq'>): UserRecord => ({
+const toRecord = (r: Omit<UsersTable, 'seq' | 'username_skeleton'>): UserRecord => ({
   id: r.id,
   email: r.email,
   username: r.username,
@@ -44,7 +45,11 @@ const toRecord = (r: Omit<UsersTable, 'seq'>): UserRecord => ({
 function toRow(p: UserPatch): Partial<Omit<UsersTable, 'seq'>> {
   const row: Partial<Omit<UsersTable, 'seq'>> = {};
   if (p.email !== undefined) { row.email = p.email; row.email_normalized = p.email === null ? null : normalizeLogin(p.email); }
-  if (p.username !== undefined) { row.username = p.username; row.username_normalized = p.username === null ? null : normalizeLogin(p.username); }
+  if (p.username !== undefined) {
+    row.username = p.username;
+    row.username_normalized = p.username === null ? null : normalizeLogin(p.username);
+    row.username_skeleton = p.username === null ? null : usernameSkeleton(p.username);
+  }
   if (p.passwordHash !== undefined) row.password_hash = p.passwordHash;
   if (p.isActive !== undefined) row.is_active = p.isActive ? 1 : 0;
   if (p.isSuperuser !== undefined) row.is_superuser = p.isSuperuser ? 1 : 0;
@@ -135,6 +140,17 @@ export function createUsersRepo(db: Db) {
         base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
       ]);
       return { items: rows.map(toRecord), total: Number(count.n) };
+    },
+
+    /** Active superusers, at most `limit` of them counted (callers only ask "is there another one?"). */
+    async countActiveSuperusers(limit = 2): Promise<number> {
+      const rows = await db.selectFrom('users').select('id').where('is_superuser', '=', 1).where('is_active', '=', 1).limit(limit).execute();
+      return rows.length;
+    },
+
+    /** Whether any superuser exists, active or not. */
+    async hasSuperuser(): Promise<boolean> {
+      return (await db.selectFrom('users').select('id').where('is_superuser', '=', 1).limit(1).executeTakeFirst()) !== undefined;
     },
 
     async count(): Promise<number> {

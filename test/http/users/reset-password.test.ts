@@ -129,6 +129,34 @@ describe.each(DIALECTS)('POST /auth/forgot-password and /auth/reset-password (%s
     expect(await canLogin('dagonet@camelot.bt', 'changed the usual way')).toBe(true);
   });
 
+  it('a reset token mailed before an email change dies with the change (self, admin)', async () => {
+    await coreUser(s, 'beaumains@camelot.bt');
+    const token = await resetToken('beaumains@camelot.bt');
+    const { access_token } = await jwtLogin(s, 'beaumains@camelot.bt');
+    const patch = await s.app.inject({ method: 'PATCH', url: '/users/me', headers: auth(access_token), payload: { email: 'beaumains@orkney.bt' } });
+    expect(patch.statusCode).toBe(200);
+    expect(sb(await reset(token, NEW_PASSWORD))).toEqual(BAD_TOKEN);
+    expect(await canLogin('beaumains@orkney.bt', PASSWORD)).toBe(true);
+
+    const u = await coreUser(s, 'gaheris@camelot.bt');
+    const other = await resetToken('gaheris@camelot.bt');
+    const admin = await coreUser(s, 'reset-admin@camelot.bt', { isSuperuser: true, isVerified: true });
+    const adminToken = (await jwtLogin(s, admin.email!)).access_token;
+    expect((await s.app.inject({ method: 'PATCH', url: `/users/${u.id}`, headers: auth(adminToken), payload: { email: 'gaheris@orkney.bt' } })).statusCode).toBe(200);
+    expect(sb(await reset(other, NEW_PASSWORD))).toEqual(BAD_TOKEN);
+  });
+
+  it('a reset token is bound to the address it was mailed to, even if it outlived the change', async () => {
+    const u = await coreUser(s, 'agravaine@camelot.bt');
+    const token = await resetToken('agravaine@camelot.bt');
+    // A change that did not go through the user service (e.g. an import) leaves the token row in place.
+    await s.container.repos.users.update(u.id, { email: 'agravaine@orkney.bt' });
+    expect(sb(await reset(token, NEW_PASSWORD))).toEqual(BAD_TOKEN);
+    // Back to the address it was mailed to: the token (unspent) works again, as it was sent to this owner.
+    await s.container.repos.users.update(u.id, { email: 'agravaine@camelot.bt' });
+    expect((await reset(token, NEW_PASSWORD)).statusCode).toBe(200);
+  });
+
   it('a reset token of a user deactivated since is refused', async () => {
     const u = await coreUser(s, 'pellinore@camelot.bt');
     const token = await resetToken('pellinore@camelot.bt');

@@ -30,6 +30,9 @@ const MAP: [new (...a: never[]) => E.DomainError, number, OAuthErrorCode, string
   [E.UserNotFound, 401, 'invalid_token', 'the access token is invalid, expired or revoked', INVALID_TOKEN],
   [E.Forbidden, 403, 'insufficient_scope', 'the access token lacks the required scope', 'Bearer error="insufficient_scope", scope="me"'],
   [E.Overloaded, 503, 'temporarily_unavailable', 'the server is busy; retry shortly'],
+  // Reachable only through user administration served on this face (TESSERA_USERS_ADMIN_API=wisdom).
+  [E.LastSuperuser, 400, 'invalid_request', 'the last active superuser cannot be demoted, deactivated or deleted'],
+  [E.InvalidUsername, 400, 'invalid_request', 'invalid username: letters, digits and ASCII punctuation only, no control or invisible characters'],
 ];
 
 /** Text for an ajv error on a parameter, in RFC 6749 terms. */

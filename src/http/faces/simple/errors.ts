@@ -32,6 +32,7 @@ const MAP: [new (...a: never[]) => E.DomainError, number, string][] = [
   [E.WrongPassword, 400, 'Wrong password'],
   [E.UserNotFound, 404, 'User not found'],
   [E.Overloaded, 503, 'Service Unavailable'],
+  [E.LastSuperuser, 400, 'The last active superuser cannot be demoted, deactivated or deleted'],
 ];
 
 function send(reply: FastifyReply, status: number, message: string) {
@@ -53,6 +54,7 @@ function argumentOf(err: FastifyError): string | undefined {
 export function simpleErrorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply) {
   if (err instanceof SimpleError) return send(reply, err.status, err.message);
   if (err instanceof E.InvalidPassword) return send(reply, 400, err.reason);
+  if (err instanceof E.InvalidUsername) return send(reply, 400, `Invalid user: ${err.reason}`);
   if (err instanceof E.DomainError) {
     const hit = MAP.find(([cls]) => err instanceof cls);
     if (hit) return send(reply, hit[1], hit[2]);

@@ -29,6 +29,7 @@ const MAP: [new (...a: never[]) => E.DomainError, number, string][] = [
   [E.OAuthProviderError, 400, 'OAUTH_PROVIDER_ERROR'],
   [E.OAuthProviderUnavailable, 502, 'OAUTH_PROVIDER_UNAVAILABLE'],
   [E.Overloaded, 503, 'Service Unavailable'],
+  [E.LastSuperuser, 400, 'LAST_SUPERUSER'],
 ];
 
 const IDENTIFIER_REASON = 'A user needs an email or a username to log in with.';
@@ -70,6 +71,8 @@ function validationDetail(err: FastifyError) {
 
 /** The users face's one error handler: FastAPI Users bodies, never internal detail. */
 export function usersErrorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply) {
+  // A username the PRECIS rule refuses is a field validation failure, as a pydantic validator would report it.
+  if (err instanceof E.InvalidUsername) return reply.code(422).send({ detail: [{ loc: ['body', 'username'], msg: err.reason, type: 'value_error' }] });
   if (err instanceof E.DomainError) {
     const hit = MAP.find(([cls]) => err instanceof cls);
     if (hit) {

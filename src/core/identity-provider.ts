@@ -1,4 +1,8 @@
-/** What Tessera needs from a social-login provider, whatever protocol it speaks. */
+/**
+ * What core needs from a social-login provider, whatever protocol it speaks.
+ * Core defines it; src/oauth/ implements it (OpenID Connect, GitHub); the
+ * container wires the implementations in.
+ */
 
 export interface ProviderTokens {
   accessToken: string;
@@ -42,5 +46,9 @@ export interface IdentityProvider {
   exchange(x: CodeExchange): Promise<ProviderIdentity>;
 }
 
-/** Called with what went wrong talking to a provider (no tokens); the caller logs it. */
-export type ProviderErrorLog = (provider: string, err: unknown) => void;
+/** RFC 6749 error codes are printable ASCII without quote or backslash; anything else is not echoed. */
+const ERROR_CODE = /^[\x20\x21\x23-\x5B\x5D-\x7E]{1,64}$/;
+
+/** A provider's OAuth error code, safe to repeat in an answer or a log; 'provider_error' when it is not one. */
+export const safeErrorCode = (code: unknown): string =>
+  typeof code === 'string' && ERROR_CODE.test(code) ? code : 'provider_error';
