@@ -16,7 +16,7 @@ import { createUserService } from './core/users.js';
 import { createSocialLoginService } from './core/social-login.js';
 import { createAccessTokens } from './crypto/access-token.js';
 import { createKeyStore } from './crypto/key-store.js';
-import { createPasswordHasher, type Argon2Params } from './crypto/password-hasher.js';
+import { createPasswordHasher, type Argon2Params, type PasswordHasher } from './crypto/password-hasher.js';
 import { createArgon2Threads } from './crypto/argon2-threads.js';
 import { createSecretBox, resolveOAuthMasterKey } from './crypto/secret-box.js';
 import { createIdentityProviders, describeProviderError } from './oauth/index.js';
@@ -40,6 +40,8 @@ export interface ContainerOptions {
   now?: () => number;
   /** How often to read other instances' revocations from the database (tests lengthen it). */
   revocationPollMs?: number;
+  /** Tests wrap the password hasher to hold a check while they change the account (login races). */
+  wrapHasher?: (hasher: PasswordHasher) => PasswordHasher;
 }
 
 const KEY_RELOAD_MS = 60_000;
@@ -106,9 +108,10 @@ export async function createContainer(opts: ContainerOptions) {
 
   // Bounded: at most one hash per core, a short queue, then Overloaded (503) rather than unbounded memory.
   const limits = opts.hashingLimits ?? defaultHashingLimits();
-  const hasher = queueHashing(createPasswordHasher(opts.hashParams ?? {
+  const queued = queueHashing(createPasswordHasher(opts.hashParams ?? {
     memoryCost: config.argon2MemoryKib, timeCost: config.argon2Iterations, parallelism: config.argon2Parallelism,
   }, createArgon2Threads(limits.concurrency)), { ...limits, admit: 2 * limits.concurrency });
+  const hasher = opts.wrapHasher?.(queued) ?? queued;
   const policy = createPasswordPolicy({
     minLength: config.passwordMinLength, maxLength: config.passwordMaxLength, commonPasswords: await loadCommonPasswords(config.passwordMinLength),
   });
