@@ -26,6 +26,7 @@ import { createRepos } from './store/repos/index.js';
 import { memoryCounters, redisCounters, withFallback } from './store/rate-counters.js';
 import { createRedisClient } from './store/redis-client.js';
 import { connectRevocationChannel } from './store/redis-revocations.js';
+import { databaseClockOffset } from './store/db-clock.js';
 
 export interface ContainerOptions {
   config: Config;
@@ -46,6 +47,7 @@ export interface ContainerOptions {
 
 const KEY_RELOAD_MS = 60_000;
 const REVOCATION_POLL_MS = 1_000;
+const CLOCK_TOLERANCE_MS = 1_000;
 const PURGE_EVERY_MS = 60 * 60_000;
 /** Sessions (with their refresh tokens) and purpose tokens are kept a day past expiry, then deleted. */
 const PURGE_AFTER_MS = 24 * 60 * 60_000;
@@ -62,6 +64,12 @@ export async function createContainer(opts: ContainerOptions) {
   const publicUrl = publicUrlOf(config);
 
   const db = await openDatabase({ url: config.databaseUrl, ...(opts.dbSchema ? { schema: opts.dbSchema } : {}) }).catch(namingTheSetting);
+  // Nothing compares clocks across instances any more (revocations are polled by a database number),
+  // but access-token expiry and session times still assume clocks that agree.
+  const clockOffset = await databaseClockOffset(db, now).catch(() => undefined);
+  if (clockOffset !== undefined && Math.abs(clockOffset) > CLOCK_TOLERANCE_MS) {
+    logger.warn({ offsetMs: Math.round(clockOffset) }, 'the local clock differs from the database\'s by more than a second: synchronise the clocks (NTP)');
+  }
   const revocationPollMs = opts.revocationPollMs ?? REVOCATION_POLL_MS;
   // A user read for a request may be as old as the news of an ended session: one propagation bound.
   // Set once the Redis channel exists (below): user writes are announced like ended sessions.
@@ -95,7 +103,7 @@ export async function createContainer(opts: ContainerOptions) {
   // Every instance on one database shares one channel; the name never carries the URL itself.
   const channel = `tessera:revoked:${createHash('sha256').update(`${config.databaseUrl}#${opts.dbSchema ?? ''}`).digest('hex').slice(0, 16)}`;
   const revocationChannel = redis ? connectRevocationChannel(redis, channel, {
-    revoked: (sid, at) => revocations.receive(sid, at),
+    revoked: (sid) => revocations.receive(sid),
     userChanged: (id) => repos.users.forgetCached(id),
   }) : undefined;
   announceUserChange = revocationChannel?.publishUserChange;

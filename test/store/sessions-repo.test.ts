@@ -124,6 +124,27 @@ describe.each(DIALECTS)('sessions repo contract (%s)', (dialect) => {
     expect(await sessions().revokedSince(T + 1_000_000)).toEqual(expect.arrayContaining([{ id: s1.id, revokedAt: T + 1_000_000 }, { id: s2.id, revokedAt: T + 2_000_000 }]));
   });
 
+  it('the database numbers each revocation once, in order, whoever writes it; revokedAfter reads by that number', async () => {
+    const user = randomUUID();
+    const [a, b, c] = [session(user), session(user), session(randomUUID())];
+    for (const s of [a, b, c]) await sessions().insert(s);
+    const before = await sessions().lastRevocationSeq();
+    await sessions().revoke(c.id, T + 1);
+    await sessions().revokeAllForUser(user, T + 2);
+    await sessions().revoke(c.id, T + 3); // already ended: not numbered again
+    // A revocation written by plain SQL, not through the repository, is numbered too.
+    const d = session(randomUUID());
+    await sessions().insert(d);
+    await st.db.updateTable('sessions').set({ revoked_at: T + 4 }).where('id', '=', d.id).execute();
+    const after = await sessions().revokedAfter(before, 100);
+    expect(after.map((r) => r.seq)).toEqual([before + 1, before + 2, before + 3, before + 4]);
+    expect(after[0]!.id).toBe(c.id);
+    expect(after.slice(1, 3).map((r) => r.id).sort()).toEqual([a.id, b.id].sort());
+    expect(after[3]!.id).toBe(d.id);
+    expect(await sessions().lastRevocationSeq()).toBe(before + 4);
+    expect(await sessions().revokedAfter(before + 1, 1)).toEqual([after[1]]);
+  });
+
   it('deleteExpired drops expired sessions and their refresh tokens', async () => {
     const old = session(randomUUID(), { expiresAt: T - 1 });
     const live = session(randomUUID(), { expiresAt: T + 10_000_000 });

@@ -142,7 +142,23 @@ export function createSessionsRepo(db: Db) {
         .where('id', '=', id).where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
     },
 
-    /** Sessions ended at or after `since`: how instances learn of each other's revocations. */
+    /**
+     * Sessions ended after revocation number `seq`, in order, at most `limit`: how instances learn of
+     * each other's revocations. The database numbers them (migration 0005), so no clock is involved.
+     */
+    async revokedAfter(seq: number, limit: number): Promise<{ id: string; seq: number }[]> {
+      const rows = await db.selectFrom('sessions').select(['id', 'revoked_seq'])
+        .where('revoked_seq', '>', seq).orderBy('revoked_seq').limit(limit).execute();
+      return rows.map((r) => ({ id: r.id, seq: Number(r.revoked_seq) }));
+    },
+
+    /** The highest revocation number written so far (0 before any). */
+    async lastRevocationSeq(): Promise<number> {
+      const r = await db.selectFrom('sessions').select((eb) => eb.fn.max('revoked_seq').as('seq')).executeTakeFirst();
+      return Number(r?.seq ?? 0);
+    },
+
+    /** Sessions ended at or after `since` (by the revoking instance's clock): what an instance loads at start. */
     async revokedSince(since: number): Promise<{ id: string; revokedAt: number }[]> {
       const rows = await db.selectFrom('sessions').select(['id', 'revoked_at'])
         .where('revoked_at', '>=', since).execute();
