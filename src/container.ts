@@ -21,11 +21,12 @@ import { createArgon2Threads } from './crypto/argon2-threads.js';
 import { createSecretBox, resolveOAuthMasterKey } from './crypto/secret-box.js';
 import { createIdentityProviders, describeProviderError } from './oauth/index.js';
 import { createMailer } from './mail/create-mailer.js';
-import { DatabaseOpenError, openDatabase } from './store/create-db.js';
+import { DatabaseOpenError, dialectOf, openDatabase } from './store/create-db.js';
 import { createRepos } from './store/repos/index.js';
 import { memoryCounters, redisCounters, withFallback } from './store/rate-counters.js';
 import { createRedisClient } from './store/redis-client.js';
 import { connectRevocationChannel } from './store/redis-revocations.js';
+import { connectPgRevocationChannel } from './store/pg-revocations.js';
 import { databaseClockOffset } from './store/db-clock.js';
 
 export interface ContainerOptions {
@@ -41,6 +42,8 @@ export interface ContainerOptions {
   now?: () => number;
   /** How often to read other instances' revocations from the database (tests lengthen it). */
   revocationPollMs?: number;
+  /** Tests turn the instant announcements (Redis, PostgreSQL NOTIFY) off to see what the poll alone does. */
+  announceRevocations?: boolean;
   /** Tests wrap the password hasher to hold a check while they change the account (login races). */
   wrapHasher?: (hasher: PasswordHasher) => PasswordHasher;
 }
@@ -102,10 +105,17 @@ export async function createContainer(opts: ContainerOptions) {
   }) : undefined;
   // Every instance on one database shares one channel; the name never carries the URL itself.
   const channel = `tessera:revoked:${createHash('sha256').update(`${config.databaseUrl}#${opts.dbSchema ?? ''}`).digest('hex').slice(0, 16)}`;
-  const revocationChannel = redis ? connectRevocationChannel(redis, channel, {
-    revoked: (sid) => revocations.receive(sid),
-    userChanged: (id) => repos.users.forgetCached(id),
-  }) : undefined;
+  // Without Redis, PostgreSQL carries the announcements itself (LISTEN/NOTIFY); SQLite has only the poll.
+  const channelHandlers = {
+    revoked: (sid: string) => revocations.receive(sid),
+    userChanged: (id: string) => repos.users.forgetCached(id),
+    resync: () => { revocations.refresh().catch((err) => logger.warn({ err }, 'revocation poll failed')); },
+  };
+  const revocationChannel = opts.announceRevocations === false ? undefined
+    : redis ? connectRevocationChannel(redis, channel, channelHandlers)
+    : dialectOf(db) === 'postgres' ? await connectPgRevocationChannel({
+      url: config.databaseUrl, db, channel, onError: (err) => logger.warn({ err }, 'revocation listener connection failed; reconnecting'),
+    }, channelHandlers) : undefined;
   announceUserChange = revocationChannel?.publishUserChange;
   const revocations = createRevocationList(repos.sessions, {
     windowMs: (config.accessTokenTtl + 60) * 1000, pollMs: revocationPollMs, now,
@@ -161,7 +171,7 @@ export async function createContainer(opts: ContainerOptions) {
       await accountTokens.drain();
       await hasher.close();
       await mailer.close();
-      revocationChannel?.close();
+      await revocationChannel?.close();
       redis?.disconnect();
       await db.destroy();
     },

@@ -1,6 +1,7 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/http/logger.js';
-import { DIALECTS, freshDb, startServer, type TestDb, type TestServer } from '../support/harness.js';
+import { DIALECTS, PG_URL, freshDb, startServer, type TestDb, type TestServer } from '../support/harness.js';
 import { adminToken, bearer, login, register } from '../support/users-client.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -29,8 +30,9 @@ describe.each(DIALECTS)('an instance whose clock is behind (%s)', (dialect) => {
   const skewedLog = capturedLogger();
   beforeAll(async () => {
     db = freshDb(dialect);
-    a = await startServer(dialect, {}, { db });
-    skewed = await startServer(dialect, {}, { db, now: () => Date.now() - 10_000, logger: skewedLog.logger });
+    // Announcements off: the poll alone must find the revocation.
+    a = await startServer(dialect, {}, { db, announceRevocations: false });
+    skewed = await startServer(dialect, {}, { db, announceRevocations: false, now: () => Date.now() - 10_000, logger: skewedLog.logger });
   });
   afterAll(async () => {
     await a.close();
@@ -98,6 +100,26 @@ describe('PostgreSQL without Redis: revocations and user changes travel by LISTE
     expect(Date.now() - started).toBeLessThan(300);
     // The admin's view on b shows the change too (b dropped its cached row).
     expect((await b.app.inject({ url: `/users/${u.id}`, headers: bearer(admin) })).json().is_active).toBe(false);
+  });
+
+  it('a lost listening connection is reopened, and what was announced meanwhile is read from the database', async () => {
+    await register(a.app, 'blamore@gaunes.bt');
+    const { access_token } = await login(a.app, 'blamore@gaunes.bt');
+    expect((await b.app.inject({ url: '/users/me', headers: bearer(access_token) })).statusCode).toBe(200);
+    // Cut both instances' listening connections (this test's schema only), as a server restart would.
+    const client = new pg.Client({ connectionString: PG_URL });
+    await client.connect();
+    try {
+      const { rows } = await client.query(`select pg_terminate_backend(pid) as cut from pg_stat_activity
+        where application_name = 'tessera-revocations' and pid in (select pid from pg_stat_activity where query like 'LISTEN %')
+        and pid <> pg_backend_pid()`);
+      expect(rows.length).toBeGreaterThanOrEqual(2);
+    } finally {
+      await client.end();
+    }
+    // Announced while b is not listening: lost, so b learns it when it reconnects (~0.5 s), not at its 60 s poll.
+    expect((await a.app.inject({ method: 'POST', url: '/auth/jwt/logout', headers: bearer(access_token) })).statusCode).toBe(200);
+    expect(await meStatusWithin(b, access_token, 5000)).toBe(401);
   });
 
   it('a user renamed on one instance shows renamed on the other before its cached copy expires', async () => {
