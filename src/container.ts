@@ -162,6 +162,8 @@ export async function createContainer(opts: ContainerOptions) {
 
   return {
     config, logger, publicUrl, db, repos, keys, accessTokens, revocations, hasher, policy, mailer, redis, rateCounters,
+    /** Where this instance's revocations are announced (Redis channel, or PostgreSQL NOTIFY channel). */
+    revocationChannelName: channel,
     sessions, auth, users, accountTokens, introspection, tokenRevocation, socialLogin,
 
     async close(): Promise<void> {
