@@ -18,16 +18,18 @@ import { createAccessTokens } from './crypto/access-token.js';
 import { createTokenProfiles } from './crypto/token-profiles.js';
 import { createOpaqueTokens } from './core/opaque-tokens.js';
 import { createKeyStore } from './crypto/key-store.js';
-import { createPasswordHasher, type Argon2Params } from './crypto/password-hasher.js';
+import { createPasswordHasher, type Argon2Params, type PasswordHasher } from './crypto/password-hasher.js';
 import { createArgon2Threads } from './crypto/argon2-threads.js';
 import { createSecretBox, resolveOAuthMasterKey } from './crypto/secret-box.js';
 import { createIdentityProviders, describeProviderError } from './oauth/index.js';
 import { createMailer } from './mail/create-mailer.js';
-import { DatabaseOpenError, openDatabase } from './store/create-db.js';
+import { DatabaseOpenError, dialectOf, openDatabase } from './store/create-db.js';
 import { createRepos } from './store/repos/index.js';
 import { memoryCounters, redisCounters, withFallback, type RateCounters } from './store/rate-counters.js';
 import { createRedisClient } from './store/redis-client.js';
 import { connectRevocationChannel } from './store/redis-revocations.js';
+import { connectPgRevocationChannel } from './store/pg-revocations.js';
+import { databaseClockOffset } from './store/db-clock.js';
 
 export interface ContainerOptions {
   config: Config;
@@ -44,10 +46,15 @@ export interface ContainerOptions {
   rateCounters?: RateCounters;
   /** How often to read other instances' revocations from the database (tests lengthen it). */
   revocationPollMs?: number;
+  /** Tests turn the instant announcements (Redis, PostgreSQL NOTIFY) off to see what the poll alone does. */
+  announceRevocations?: boolean;
+  /** Tests wrap the password hasher to hold a check while they change the account (login races). */
+  wrapHasher?: (hasher: PasswordHasher) => PasswordHasher;
 }
 
 const KEY_RELOAD_MS = 60_000;
 const REVOCATION_POLL_MS = 1_000;
+const CLOCK_TOLERANCE_MS = 1_000;
 const PURGE_EVERY_MS = 60 * 60_000;
 /** Sessions (with their refresh tokens) and purpose tokens are kept a day past expiry, then deleted. */
 const PURGE_AFTER_MS = 24 * 60 * 60_000;
@@ -64,6 +71,12 @@ export async function createContainer(opts: ContainerOptions) {
   const publicUrl = publicUrlOf(config);
 
   const db = await openDatabase({ url: config.databaseUrl, ...(opts.dbSchema ? { schema: opts.dbSchema } : {}) }).catch(namingTheSetting);
+  // Nothing compares clocks across instances any more (revocations are polled by a database number),
+  // but access-token expiry and session times still assume clocks that agree.
+  const clockOffset = await databaseClockOffset(db, now).catch(() => undefined);
+  if (clockOffset !== undefined && Math.abs(clockOffset) > CLOCK_TOLERANCE_MS) {
+    logger.warn({ offsetMs: Math.round(clockOffset) }, 'the local clock differs from the database\'s by more than a second: synchronise the clocks (NTP)');
+  }
   const revocationPollMs = opts.revocationPollMs ?? REVOCATION_POLL_MS;
   // A user read for a request may be as old as the news of an ended session: one propagation bound.
   // Set once the Redis channel exists (below): user writes are announced like ended sessions.
@@ -103,10 +116,17 @@ export async function createContainer(opts: ContainerOptions) {
   }) : undefined;
   // Every instance on one database shares one channel; the name never carries the URL itself.
   const channel = `tessera:revoked:${createHash('sha256').update(`${config.databaseUrl}#${opts.dbSchema ?? ''}`).digest('hex').slice(0, 16)}`;
-  const revocationChannel = redis ? connectRevocationChannel(redis, channel, {
-    revoked: (sid, at) => revocations.receive(sid, at),
-    userChanged: (id) => repos.users.forgetCached(id),
-  }) : undefined;
+  // Without Redis, PostgreSQL carries the announcements itself (LISTEN/NOTIFY); SQLite has only the poll.
+  const channelHandlers = {
+    revoked: (sid: string) => revocations.receive(sid),
+    userChanged: (id: string) => repos.users.forgetCached(id),
+    resync: () => { revocations.refresh().catch((err) => logger.warn({ err }, 'revocation poll failed')); },
+  };
+  const revocationChannel = opts.announceRevocations === false ? undefined
+    : redis ? connectRevocationChannel(redis, channel, channelHandlers)
+    : dialectOf(db) === 'postgres' ? await connectPgRevocationChannel({
+      url: config.databaseUrl, db, channel, onError: (err) => logger.warn({ err }, 'revocation listener connection failed; reconnecting'),
+    }, channelHandlers) : undefined;
   announceUserChange = revocationChannel?.publishUserChange;
   const revocations = createRevocationList(repos.sessions, {
     windowMs: (config.accessTokenTtl + 60) * 1000, pollMs: revocationPollMs, now,
@@ -117,9 +137,10 @@ export async function createContainer(opts: ContainerOptions) {
 
   // Bounded: at most one hash per core, a short queue, then Overloaded (503) rather than unbounded memory.
   const limits = opts.hashingLimits ?? defaultHashingLimits();
-  const hasher = queueHashing(createPasswordHasher(opts.hashParams ?? {
+  const queued = queueHashing(createPasswordHasher(opts.hashParams ?? {
     memoryCost: config.argon2MemoryKib, timeCost: config.argon2Iterations, parallelism: config.argon2Parallelism,
   }, createArgon2Threads(limits.concurrency)), { ...limits, admit: 2 * limits.concurrency });
+  const hasher = opts.wrapHasher?.(queued) ?? queued;
   const policy = createPasswordPolicy({
     minLength: config.passwordMinLength, maxLength: config.passwordMaxLength, commonPasswords: await loadCommonPasswords(config.passwordMinLength),
   });
@@ -152,6 +173,8 @@ export async function createContainer(opts: ContainerOptions) {
 
   return {
     config, logger, publicUrl, db, repos, keys, accessTokens, revocations, hasher, policy, mailer, redis, rateCounters,
+    /** Where this instance's revocations are announced (Redis channel, or PostgreSQL NOTIFY channel). */
+    revocationChannelName: channel,
     sessions, auth, users, accountTokens, introspection, tokenRevocation, socialLogin,
 
     async close(): Promise<void> {
@@ -161,7 +184,7 @@ export async function createContainer(opts: ContainerOptions) {
       await accountTokens.drain();
       await hasher.close();
       await mailer.close();
-      revocationChannel?.close();
+      await revocationChannel?.close();
       redis?.disconnect();
       await db.destroy();
     },

@@ -3,7 +3,7 @@ import type { AccessClaims, AccessTokens, VerifyResult } from '../crypto/access-
 import { hashToken, randomToken } from '../crypto/random-token.js';
 import type { ProfileName } from '../crypto/token-profiles.js';
 import type { Repos, UserRecord } from '../store/repos/index.js';
-import { AccountInactive, InvalidRefreshToken, InvalidToken, RefreshTokenReused, TokenExpired } from './errors.js';
+import { AccountInactive, InvalidCredentials, InvalidRefreshToken, InvalidToken, RefreshTokenReused, TokenExpired } from './errors.js';
 import { looksOpaque, type OpaqueTokens } from './opaque-tokens.js';
 import type { RevocationList } from './revocation-list.js';
 import { effectiveScopes, narrowScopes } from './scopes.js';
@@ -87,14 +87,20 @@ export function createSessionService(deps: SessionServiceDeps) {
   }
 
   return {
-    /** Opens a session for a user whose password was just checked: the access token is `fresh`. */
+    /**
+     * Opens a session for a user whose password was just checked: the access token is `fresh`.
+     * Only while `user` (as read for that check) is still active at the same credentials version:
+     * a password change, reset, deactivation or deletion that landed meanwhile makes it
+     * InvalidCredentials, as if it had come first.
+     */
     async startSession(user: UserRecord, opts: { scope?: string[]; rotating?: boolean; profile?: ProfileName } = {}): Promise<TokenSet> {
       const scope = narrowScopes(effectiveScopes(user), opts.scope);
       const sid = randomUUID();
       const createdAt = now();
       const expiresAt = createdAt + deps.refreshTtlSeconds * 1000;
       const first = refreshTokenFor(expiresAt);
-      await repos.sessions.insertWithToken({ id: sid, userId: user.id, createdAt, expiresAt, revokedAt: null, rotating: opts.rotating ?? true, scope }, first.row);
+      const session = { id: sid, userId: user.id, createdAt, expiresAt, revokedAt: null, rotating: opts.rotating ?? true, scope, credentialsVersion: user.credentialsVersion };
+      if (!(await repos.sessions.insertWithToken(session, first.row))) throw new InvalidCredentials();
       return { ...(await access(user, sid, scope, true, opts.profile)), refreshToken: first.token, scope, sid };
     },
 
@@ -118,7 +124,9 @@ export function createSessionService(deps: SessionServiceDeps) {
         throw new RefreshTokenReused();
       }
       const user = await repos.users.findById(t.userId);
-      if (!user || !user.isActive) {
+      // A session opened before the user's password or status last changed is dead, even if
+      // ending it (endUserSessions) never ran, e.g. the instance stopped in between.
+      if (!user || !user.isActive || user.credentialsVersion !== t.sessionCredentialsVersion) {
         await endSession(t.sessionId);
         throw new InvalidRefreshToken();
       }
@@ -193,10 +201,14 @@ export function createSessionService(deps: SessionServiceDeps) {
 
     endSession,
 
-    /** Ends every session of a user but `exceptSid` (password change, deactivation, deletion). */
+    /**
+     * Ends every session of a user but `exceptSid` (password change, deactivation, deletion), after
+     * the change moved the user's credentials version; the kept session moves to that version.
+     */
     async endUserSessions(userId: string, exceptSid?: string): Promise<void> {
       const at = now();
       for (const sid of await repos.sessions.revokeAllForUser(userId, at, exceptSid)) revocations.add(sid, at);
+      if (exceptSid) await repos.sessions.adoptCredentialsVersion(exceptSid, userId);
     },
   };
 }

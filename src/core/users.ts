@@ -166,6 +166,8 @@ export function createUserService(deps: UserServiceDeps) {
     /** Deletes a user after ending its sessions, so its live access tokens stop working at once. */
     async delete(id: string): Promise<void> {
       await keepASuperuser(await get(id));
+      // Retired first: a login whose password check ran before this cannot open a session after it.
+      if (!(await repos.users.retireCredentials(id))) throw new UserNotFound();
       await sessions.endUserSessions(id);
       if (!(await repos.users.delete(id))) throw new UserNotFound();
     },

@@ -137,7 +137,10 @@ export async function migrateToLatest(db: Db): Promise<void> {
     if (!error && !failed) return;
     // SQLite has no migration lock between processes: one starting at the same moment as
     // another can lose the race on the first DDL statement, and finds the work done on a retry.
-    if (dialectOf(db) === 'sqlite' && attempt < 3) {
+    // On PostgreSQL, Kysely's look at the catalog can fail while another schema of the database is
+    // being dropped (seen as "schema … does not exist"); its migrations are transactions, so a
+    // failed attempt left nothing behind.
+    if (attempt < 3) {
       await new Promise((r) => setTimeout(r, 50 * attempt));
       continue;
     }

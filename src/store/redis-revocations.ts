@@ -1,17 +1,7 @@
 import type { Redis } from 'ioredis';
+import { dispatchMessage, revokedMessage, userChangedMessage, type RevocationChannel, type RevocationHandlers } from './revocation-channel.js';
 
-export interface RevocationChannel {
-  /** A session this instance ended. */
-  publish(sid: string, at: number): void;
-  /** A user this instance changed or deleted: other instances drop what they cached of it. */
-  publishUserChange(userId: string): void;
-  close(): void;
-}
-
-export interface RevocationHandlers {
-  revoked(sid: string, at: number): void;
-  userChanged(userId: string): void;
-}
+export type { RevocationChannel, RevocationHandlers } from './revocation-channel.js';
 
 /**
  * Ended sessions and changed users announced over Redis pub/sub, so other
@@ -24,22 +14,21 @@ export function connectRevocationChannel(redis: Redis, channel: string, on: Revo
   // A subscribed connection can do nothing else, so it is a second connection.
   const sub = redis.duplicate();
   sub.on('error', () => { /* the publisher's client reports Redis trouble */ });
-  sub.on('ready', () => { sub.subscribe(channel).catch(() => undefined); });
-  sub.on('message', (_channel: string, message: string) => {
-    try {
-      const { sid, at, uid } = JSON.parse(message) as { sid?: unknown; at?: unknown; uid?: unknown };
-      if (typeof sid === 'string' && typeof at === 'number') on.revoked(sid, at);
-      else if (typeof uid === 'string') on.userChanged(uid);
-    } catch { /* not ours */ }
+  let subscribedBefore = false;
+  sub.on('ready', () => {
+    sub.subscribe(channel).catch(() => undefined);
+    if (subscribedBefore) on.resync?.();
+    subscribedBefore = true;
   });
+  sub.on('message', (_channel: string, message: string) => dispatchMessage(message, on));
   sub.connect().catch(() => undefined);
-  const send = (message: object) => { redis.publish(channel, JSON.stringify(message)).catch(() => undefined); };
+  const send = (message: string) => { redis.publish(channel, message).catch(() => undefined); };
   return {
     publish(sid, at) {
-      send({ sid, at });
+      send(revokedMessage(sid, at));
     },
     publishUserChange(uid) {
-      send({ uid });
+      send(userChangedMessage(uid));
     },
     close() {
       sub.disconnect();

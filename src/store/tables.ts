@@ -21,6 +21,8 @@ export interface UsersTable {
   scopes: string; // JSON array
   created_at: number;
   updated_at: number;
+  /** Moved by every password change or reset, deactivation and deletion (migration 0005). */
+  credentials_version: Generated<number>;
 }
 
 export interface SessionsTable {
@@ -32,6 +34,10 @@ export interface SessionsTable {
   rotating: number;
   /** Space-separated scopes granted at login; refreshes may only narrow them. */
   scope: string;
+  /** The user's credentials_version when the session was opened; a refresh needs it still current. */
+  credentials_version: Generated<number>;
+  /** Numbered by the database when revoked_at is set (a trigger): what instances poll by. */
+  revoked_seq: Generated<number | null>;
 }
 
 export interface RefreshTokensTable {

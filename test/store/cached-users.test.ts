@@ -8,7 +8,7 @@ import { openStore, type TestStore } from '../support/store.js';
 const T = 1_700_000_000_000;
 const user = (over: Partial<UserRecord> = {}): UserRecord => ({
   id: randomUUID(), email: `${randomUUID()}@camelot.bt`, username: null, passwordHash: '$argon2id$x', isActive: true,
-  isSuperuser: false, isVerified: false, scopes: [], createdAt: T, updatedAt: T, ...over,
+  isSuperuser: false, isVerified: false, scopes: [], createdAt: T, updatedAt: T, credentialsVersion: 0, ...over,
 });
 
 /** The per-request user cache over a real database: what this instance writes shows at once, others' within the TTL. */

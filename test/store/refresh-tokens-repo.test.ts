@@ -12,7 +12,7 @@ describe.each(DIALECTS)('refresh tokens repo contract (%s)', (dialect) => {
   afterAll(async () => { await st.close(); });
 
   async function withSession(over: { rotating?: boolean; revokedAt?: number | null; scope?: string[] } = {}) {
-    const s = { id: randomUUID(), userId: randomUUID(), createdAt: T, expiresAt: T + 1000, revokedAt: null, rotating: true, scope: ['me'], ...over };
+    const s = { id: randomUUID(), userId: randomUUID(), createdAt: T, expiresAt: T + 1000, revokedAt: null, rotating: true, scope: ['me'], credentialsVersion: 0, ...over };
     await st.repos.sessions.insert(s);
     const t = { id: randomUUID(), sessionId: s.id, tokenHash: `hash-${randomUUID()}`, createdAt: T, expiresAt: T + 1000, usedAt: null };
     await st.repos.refreshTokens.insert(t);
@@ -22,7 +22,7 @@ describe.each(DIALECTS)('refresh tokens repo contract (%s)', (dialect) => {
   it('findByHash joins the session: user, revocation, rotation and scope', async () => {
     const { s, t } = await withSession({ rotating: false, scope: ['me', 'admin'] });
     expect(await st.repos.refreshTokens.findByHash(t.tokenHash)).toEqual({
-      ...t, userId: s.userId, sessionRevokedAt: null, sessionRotating: false, sessionScope: ['me', 'admin'],
+      ...t, userId: s.userId, sessionRevokedAt: null, sessionRotating: false, sessionScope: ['me', 'admin'], sessionCredentialsVersion: 0,
     });
     await st.repos.sessions.revoke(s.id, T + 5);
     expect((await st.repos.refreshTokens.findByHash(t.tokenHash))?.sessionRevokedAt).toBe(T + 5);

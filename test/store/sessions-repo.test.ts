@@ -6,7 +6,7 @@ import { openStore, type TestStore } from '../support/store.js';
 
 const T = 1_700_000_000_000;
 const session = (userId: string, over: Partial<SessionRecord> = {}): SessionRecord => ({
-  id: randomUUID(), userId, createdAt: T, expiresAt: T + 3_600_000, revokedAt: null, rotating: true, scope: ['me'], ...over,
+  id: randomUUID(), userId, createdAt: T, expiresAt: T + 3_600_000, revokedAt: null, rotating: true, scope: ['me'], credentialsVersion: 0, ...over,
 });
 
 describe.each(DIALECTS)('sessions repo contract (%s)', (dialect) => {
@@ -22,18 +22,55 @@ describe.each(DIALECTS)('sessions repo contract (%s)', (dialect) => {
     expect(await sessions().findById(randomUUID())).toBeUndefined();
   });
 
+  const newUser = async () => st.repos.users.insert({
+    id: randomUUID(), email: null, username: null, passwordHash: '$argon2id$x', isActive: true, isSuperuser: false,
+    isVerified: false, scopes: [], createdAt: T, updatedAt: T,
+  });
+  const firstToken = (s: SessionRecord, tag: string) => ({ id: randomUUID(), tokenHash: `${tag}-${s.id}`, createdAt: T + 1, expiresAt: s.expiresAt, usedAt: null });
+
   it('insertWithToken stores a session and its first refresh token', async () => {
-    const s = session(randomUUID(), { scope: ['me', 'admin'] });
-    const first = { id: randomUUID(), tokenHash: `first-${s.id}`, createdAt: T + 1, expiresAt: s.expiresAt, usedAt: null };
-    await sessions().insertWithToken(s, first);
+    const s = session((await newUser()).id, { scope: ['me', 'admin'] });
+    const first = firstToken(s, 'first');
+    expect(await sessions().insertWithToken(s, first)).toBe(true);
     expect(await sessions().findById(s.id)).toEqual(s);
     expect(await st.repos.refreshTokens.findByHash(first.tokenHash)).toEqual({
       ...first, sessionId: s.id, userId: s.userId, sessionRevokedAt: null, sessionRotating: true, sessionScope: ['me', 'admin'],
+      sessionCredentialsVersion: 0,
     });
     // The session's id is taken, so neither row of a second insert with it is written.
     const again = { ...first, id: randomUUID(), tokenHash: `again-${s.id}` };
     await expect(sessions().insertWithToken(s, again)).rejects.toThrow();
     expect(await st.repos.refreshTokens.findByHash(again.tokenHash)).toBeUndefined();
+  });
+
+  it('insertWithToken writes nothing once the user moved past the credentials version, is inactive or is gone', async () => {
+    const u = await newUser();
+    await st.repos.users.update(u.id, { passwordHash: '$argon2id$changed' });
+    expect((await st.repos.users.findById(u.id))?.credentialsVersion).toBe(1);
+    const stale = session(u.id, { credentialsVersion: 0 });
+    expect(await sessions().insertWithToken(stale, firstToken(stale, 'stale'))).toBe(false);
+    expect(await sessions().findById(stale.id)).toBeUndefined();
+    expect(await st.repos.refreshTokens.findByHash(`stale-${stale.id}`)).toBeUndefined();
+    const current = session(u.id, { credentialsVersion: 1 });
+    expect(await sessions().insertWithToken(current, firstToken(current, 'current'))).toBe(true);
+
+    await st.repos.users.update(u.id, { isActive: false });
+    const inactive = session(u.id, { credentialsVersion: 2 });
+    expect(await sessions().insertWithToken(inactive, firstToken(inactive, 'inactive'))).toBe(false);
+    await st.repos.users.update(u.id, { isActive: true });
+    expect(await sessions().insertWithToken(inactive, firstToken(inactive, 'inactive'))).toBe(true);
+
+    const orphan = session(randomUUID());
+    expect(await sessions().insertWithToken(orphan, firstToken(orphan, 'orphan'))).toBe(false);
+  });
+
+  it('adoptCredentialsVersion moves a live session to its user\'s current version', async () => {
+    const u = await newUser();
+    const s = session(u.id);
+    await sessions().insert(s);
+    await st.repos.users.update(u.id, { passwordHash: '$argon2id$changed' });
+    await sessions().adoptCredentialsVersion(s.id, u.id);
+    expect((await sessions().findById(s.id))?.credentialsVersion).toBe(1);
   });
 
   it('status answers who holds a session and whether it ended, also for many reads at once', async () => {
@@ -85,6 +122,27 @@ describe.each(DIALECTS)('sessions repo contract (%s)', (dialect) => {
     expect(since).toContain(s2.id);
     expect(since).not.toContain(s1.id);
     expect(await sessions().revokedSince(T + 1_000_000)).toEqual(expect.arrayContaining([{ id: s1.id, revokedAt: T + 1_000_000 }, { id: s2.id, revokedAt: T + 2_000_000 }]));
+  });
+
+  it('the database numbers each revocation once, in order, whoever writes it; revokedAfter reads by that number', async () => {
+    const user = randomUUID();
+    const [a, b, c] = [session(user), session(user), session(randomUUID())];
+    for (const s of [a, b, c]) await sessions().insert(s);
+    const before = await sessions().lastRevocationSeq();
+    await sessions().revoke(c.id, T + 1);
+    await sessions().revokeAllForUser(user, T + 2);
+    await sessions().revoke(c.id, T + 3); // already ended: not numbered again
+    // A revocation written by plain SQL, not through the repository, is numbered too.
+    const d = session(randomUUID());
+    await sessions().insert(d);
+    await st.db.updateTable('sessions').set({ revoked_at: T + 4 }).where('id', '=', d.id).execute();
+    const after = await sessions().revokedAfter(before, 100);
+    expect(after.map((r) => r.seq)).toEqual([before + 1, before + 2, before + 3, before + 4]);
+    expect(after[0]!.id).toBe(c.id);
+    expect(after.slice(1, 3).map((r) => r.id).sort()).toEqual([a.id, b.id].sort());
+    expect(after[3]!.id).toBe(d.id);
+    expect(await sessions().lastRevocationSeq()).toBe(before + 4);
+    expect(await sessions().revokedAfter(before + 1, 1)).toEqual([after[1]]);
   });
 
   it('deleteExpired drops expired sessions and their refresh tokens', async () => {

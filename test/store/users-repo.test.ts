@@ -10,7 +10,7 @@ const user = (over: Partial<UserRecord> = {}): UserRecord => {
   clock += 1;
   return {
     id: randomUUID(), email: null, username: null, passwordHash: '$argon2id$x', isActive: true, isSuperuser: false,
-    isVerified: false, scopes: [], createdAt: clock, updatedAt: clock, ...over,
+    isVerified: false, scopes: [], createdAt: clock, updatedAt: clock, credentialsVersion: 0, ...over,
   };
 };
 
@@ -69,6 +69,23 @@ describe.each(DIALECTS)('users repo contract (%s)', (dialect) => {
     expect(up).toEqual({ ...u, isVerified: true, scopes: [], username: 'Gawain', updatedAt: u.updatedAt + 5 });
     expect(await users().update(u.id, { username: null })).toMatchObject({ username: null, email: 'gawain@camelot.bt' });
     expect(await users().update(randomUUID(), { isActive: false })).toBeUndefined();
+  });
+
+  it('the credentials version moves with a new password, a deactivation or retireCredentials, never with a rehash or other fields', async () => {
+    const u = await users().insert(user({ passwordHash: 'old' }));
+    const version = async () => (await users().findById(u.id))?.credentialsVersion;
+    expect(u.credentialsVersion).toBe(0);
+    await users().update(u.id, { username: `v-${u.id}`, isVerified: true, isActive: true, scopes: ['x'] });
+    expect(await version()).toBe(0);
+    await users().replacePasswordHash(u.id, 'old', 'rehashed');
+    expect(await version()).toBe(0);
+    await users().update(u.id, { passwordHash: 'new' });
+    expect(await version()).toBe(1);
+    await users().update(u.id, { isActive: false });
+    expect(await version()).toBe(2);
+    expect(await users().retireCredentials(u.id)).toBe(true);
+    expect(await version()).toBe(3);
+    expect(await users().retireCredentials(randomUUID())).toBe(false);
   });
 
   it('replacePasswordHash swaps only when the stored hash is the expected one', async () => {

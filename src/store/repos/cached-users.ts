@@ -61,6 +61,7 @@ export function withUserCache(repo: UsersRepo, opts: UserCacheOptions): CachedUs
     ...repo,
     update: writing(repo.update.bind(repo)),
     replacePasswordHash: writing(repo.replacePasswordHash.bind(repo)),
+    retireCredentials: writing(repo.retireCredentials.bind(repo)),
     delete: writing(repo.delete.bind(repo)),
 
     peekCached,

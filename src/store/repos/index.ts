@@ -30,7 +30,7 @@ export function createRepos(db: Db, opts: RepoOptions = {}) {
 }
 
 export type Repos = ReturnType<typeof createRepos>;
-export type { UserRecord, UserPatch, UserListQuery } from './users-repo.js';
+export type { NewUserRecord, UserRecord, UserPatch, UserListQuery } from './users-repo.js';
 export { normalizeLogin } from './users-repo.js';
 export type { SessionRecord } from './sessions-repo.js';
 export type { RefreshTokenRecord, RefreshTokenWithSession } from './refresh-tokens-repo.js';

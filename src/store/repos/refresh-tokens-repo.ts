@@ -15,6 +15,8 @@ export interface RefreshTokenWithSession extends RefreshTokenRecord {
   sessionRevokedAt: number | null;
   sessionRotating: boolean;
   sessionScope: string[];
+  /** The credentials version the session was opened with. */
+  sessionCredentialsVersion: number;
 }
 
 /** A token's fields in column order, as precompiled inserts take them. */
@@ -35,7 +37,7 @@ export function createRefreshTokensRepo(db: Db) {
   const byHash = precompile(db, 1, (tokenHash: string) => db.selectFrom('refresh_tokens as t')
     .innerJoin('sessions as s', 's.id', 't.session_id')
     .select(['t.id', 't.session_id', 't.token_hash', 't.created_at', 't.expires_at', 't.used_at',
-      's.user_id', 's.revoked_at', 's.rotating', 's.scope'])
+      's.user_id', 's.revoked_at', 's.rotating', 's.scope', 's.credentials_version'])
     .where('t.token_hash', '=', tokenHash));
   // Each login and each rotation inserts one token and spends one: compiled once too.
   const insertRow = precompileTokenInsert(db);
@@ -53,6 +55,7 @@ export function createRefreshTokensRepo(db: Db) {
         expiresAt: Number(r.expires_at), usedAt: r.used_at === null ? null : Number(r.used_at),
         userId: r.user_id, sessionRevokedAt: r.revoked_at === null ? null : Number(r.revoked_at),
         sessionRotating: r.rotating === 1, sessionScope: r.scope.split(' ').filter(Boolean),
+        sessionCredentialsVersion: Number(r.credentials_version),
       };
     },
 

@@ -14,15 +14,38 @@ export interface SessionRecord {
   rotating: boolean;
   /** Scopes granted at login; a refresh may narrow, never widen them. */
   scope: string[];
+  /** The user's credentials version the session was opened with (users-repo.ts). */
+  credentialsVersion: number;
 }
 
-type SessionArgs = [id: string, userId: string, createdAt: number, expiresAt: number, revokedAt: number | null, rotating: number, scope: string];
+type SessionArgs = [id: string, userId: string, createdAt: number, expiresAt: number, revokedAt: number | null, rotating: number, scope: string, credentialsVersion: number];
 
 const sessionArgs = (s: SessionRecord): SessionArgs =>
-  [s.id, s.userId, s.createdAt, s.expiresAt, s.revokedAt, s.rotating ? 1 : 0, s.scope.join(' ')];
+  [s.id, s.userId, s.createdAt, s.expiresAt, s.revokedAt, s.rotating ? 1 : 0, s.scope.join(' '), s.credentialsVersion];
 
-const sessionRow = (...[id, userId, createdAt, expiresAt, revokedAt, rotating, scope]: SessionArgs) =>
-  ({ id, user_id: userId, created_at: createdAt, expires_at: expiresAt, revoked_at: revokedAt, rotating, scope });
+const sessionRow = (...[id, userId, createdAt, expiresAt, revokedAt, rotating, scope, credentialsVersion]: SessionArgs) =>
+  ({ id, user_id: userId, created_at: createdAt, expires_at: expiresAt, revoked_at: revokedAt, rotating, scope, credentials_version: credentialsVersion });
+
+const SESSION_COLUMNS = ['id', 'user_id', 'created_at', 'expires_at', 'revoked_at', 'rotating', 'scope', 'credentials_version'] as const;
+
+/**
+ * The new session's row, selected from its user's row only while that user is active and still at
+ * the credentials version the login read at its password check: a password change, reset,
+ * deactivation or deletion that committed since then leaves nothing to insert. On PostgreSQL the
+ * user's row is also locked (FOR SHARE) until the insert commits, so a change that starts meanwhile
+ * waits for it, and the sessions it then ends include this one. SQLite has one writer at a time.
+ */
+function sessionIfCurrent(db: Db, ...[id, userId, createdAt, expiresAt, revokedAt, rotating, scope, version]: SessionArgs) {
+  return db.selectFrom('users')
+    .select((eb) => [
+      eb.cast<string>(eb.val(id), 'text').as('id'), eb.cast<string>(eb.val(userId), 'text').as('user_id'),
+      eb.cast<number>(eb.val(createdAt), 'bigint').as('created_at'), eb.cast<number>(eb.val(expiresAt), 'bigint').as('expires_at'),
+      eb.cast<number | null>(eb.val(revokedAt), 'bigint').as('revoked_at'), eb.cast<number>(eb.val(rotating), 'integer').as('rotating'),
+      eb.cast<string>(eb.val(scope), 'text').as('scope'), eb.cast<number>(eb.val(version), 'integer').as('credentials_version'),
+    ])
+    .where('users.id', '=', userId).where('users.credentials_version', '=', version).where('users.is_active', '=', sql.lit(1))
+    .$if(dialectOf(db) === 'postgres', (q) => q.forShare());
+}
 
 export interface SessionStatus {
   userId: string;
@@ -49,29 +72,41 @@ export function createSessionsRepo(db: Db) {
   // Read by every introspection of an access token: the reads of one turn of the event loop share a query.
   const statusOf = batchedStatus(db);
   // Every login inserts one, with its first refresh token: compiled once too.
-  const insertRow = precompile(db, 7, (...s: SessionArgs) => db.insertInto('sessions').values(sessionRow(...s)));
+  const insertRow = precompile(db, 8, (...s: SessionArgs) => db.insertInto('sessions').values(sessionRow(...s)));
+  const openRow = precompile(db, 8, (...s: SessionArgs) => db.insertInto('sessions').columns(SESSION_COLUMNS).expression(sessionIfCurrent(db, ...s)));
   const insertToken = precompileTokenInsert(db);
   // PostgreSQL takes both rows in one statement: one round trip and one commit per login instead
-  // of two. SQLite's CTEs cannot write; its two inserts cost no round trip and no fsync.
-  const insertBoth = dialectOf(db) === 'postgres'
-    ? precompile(db, 13, (...a: [...SessionArgs, ...RefreshTokenArgs]) => db
-      .with('session', (q) => q.insertInto('sessions').values(sessionRow(...(a.slice(0, 7) as SessionArgs))))
-      .insertInto('refresh_tokens').values(refreshTokenRow(...(a.slice(7) as RefreshTokenArgs))))
+  // of two; the token is selected from the inserted session, so no session means no token. SQLite's
+  // CTEs cannot write; its two inserts cost no round trip and no fsync.
+  const openBoth = dialectOf(db) === 'postgres'
+    ? precompile(db, 14, (...a: [...SessionArgs, ...RefreshTokenArgs]) => {
+      const [id, sessionId, tokenHash, createdAt, expiresAt, usedAt] = a.slice(8) as RefreshTokenArgs;
+      return db
+        .with('session', (q) => q.insertInto('sessions').columns(SESSION_COLUMNS)
+          .expression(sessionIfCurrent(db, ...(a.slice(0, 8) as SessionArgs))).returning('id'))
+        .insertInto('refresh_tokens').columns(['id', 'session_id', 'token_hash', 'created_at', 'expires_at', 'used_at'])
+        .expression((eb) => eb.selectFrom('session').select((s) => [
+          s.cast<string>(s.val(id), 'text').as('id'), s.cast<string>(s.val(sessionId), 'text').as('session_id'), s.cast<string>(s.val(tokenHash), 'text').as('token_hash'),
+          s.cast<number>(s.val(createdAt), 'bigint').as('created_at'), s.cast<number>(s.val(expiresAt), 'bigint').as('expires_at'),
+          s.cast<number | null>(s.val(usedAt), 'bigint').as('used_at'),
+        ]));
+    })
     : undefined;
   return {
     async insert(s: SessionRecord): Promise<void> {
       await insertRow(...sessionArgs(s));
     },
 
-    /** A new session with its first refresh token (a login). */
-    async insertWithToken(s: SessionRecord, first: Omit<RefreshTokenRecord, 'sessionId'>): Promise<void> {
+    /**
+     * A new session with its first refresh token (a login), written only while the user is active
+     * and at `s.credentialsVersion` (sessionIfCurrent); false when it was not written.
+     */
+    async insertWithToken(s: SessionRecord, first: Omit<RefreshTokenRecord, 'sessionId'>): Promise<boolean> {
       const t = refreshTokenArgs({ ...first, sessionId: s.id });
-      if (insertBoth) {
-        await insertBoth(...sessionArgs(s), ...t);
-        return;
-      }
-      await insertRow(...sessionArgs(s));
+      if (openBoth) return Number((await openBoth(...sessionArgs(s), ...t)).numAffectedRows) > 0;
+      if (Number((await openRow(...sessionArgs(s))).numAffectedRows) === 0) return false;
       await insertToken(...t);
+      return true;
     },
 
     /** Whose session `id` is and whether it was ended, as the database has it now. */
@@ -81,7 +116,7 @@ export function createSessionsRepo(db: Db) {
       const r = await db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
       return r && { id: r.id, userId: r.user_id, createdAt: Number(r.created_at), expiresAt: Number(r.expires_at),
         revokedAt: r.revoked_at === null ? null : Number(r.revoked_at), rotating: r.rotating === 1,
-        scope: r.scope.split(' ').filter(Boolean) };
+        scope: r.scope.split(' ').filter(Boolean), credentialsVersion: Number(r.credentials_version) };
     },
 
     /** Ends one session; true when it was live until now. */
@@ -100,7 +135,30 @@ export function createSessionsRepo(db: Db) {
       return rows.map((r) => r.id);
     },
 
-    /** Sessions ended at or after `since`: how instances learn of each other's revocations. */
+    /** Moves a live session to its user's current credentials version (the session that changed the password keeps going). */
+    async adoptCredentialsVersion(id: string, userId: string): Promise<void> {
+      await db.updateTable('sessions')
+        .set((eb) => ({ credentials_version: eb.selectFrom('users').select('credentials_version').where('users.id', '=', userId) }))
+        .where('id', '=', id).where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
+    },
+
+    /**
+     * Sessions ended after revocation number `seq`, in order, at most `limit`: how instances learn of
+     * each other's revocations. The database numbers them (migration 0005), so no clock is involved.
+     */
+    async revokedAfter(seq: number, limit: number): Promise<{ id: string; seq: number }[]> {
+      const rows = await db.selectFrom('sessions').select(['id', 'revoked_seq'])
+        .where('revoked_seq', '>', seq).orderBy('revoked_seq').limit(limit).execute();
+      return rows.map((r) => ({ id: r.id, seq: Number(r.revoked_seq) }));
+    },
+
+    /** The highest revocation number written so far (0 before any). */
+    async lastRevocationSeq(): Promise<number> {
+      const r = await db.selectFrom('sessions').select((eb) => eb.fn.max('revoked_seq').as('seq')).executeTakeFirst();
+      return Number(r?.seq ?? 0);
+    },
+
+    /** Sessions ended at or after `since` (by the revoking instance's clock): what an instance loads at start. */
     async revokedSince(since: number): Promise<{ id: string; revokedAt: number }[]> {
       const rows = await db.selectFrom('sessions').select(['id', 'revoked_at'])
         .where('revoked_at', '>=', since).execute();

@@ -16,9 +16,17 @@ export interface UserRecord {
   scopes: string[];
   createdAt: number;
   updatedAt: number;
+  /**
+   * Moves with every password change, deactivation and deletion (never by a plain rehash): a
+   * session is opened only while the version read at its password check is still current.
+   */
+  credentialsVersion: number;
 }
 
-export type UserPatch = Partial<Omit<UserRecord, 'id' | 'createdAt'>>;
+/** What a new user is stored with; its credentials version starts at 0. */
+export type NewUserRecord = Omit<UserRecord, 'credentialsVersion'>;
+
+export type UserPatch = Partial<Omit<UserRecord, 'id' | 'createdAt' | 'credentialsVersion'>>;
 
 export interface UserListQuery {
   limit: number;
@@ -29,7 +37,7 @@ export interface UserListQuery {
 /** Lower-cased, NFKC-folded key used for case-insensitive uniqueness of emails and usernames. */
 export const normalizeLogin = (s: string): string => s.normalize('NFKC').trim().toLowerCase();
 
-const toRecord = (r: Omit<UsersTable, 'seq' | 'username_skeleton'>): UserRecord => ({
+const toRecord = (r: Omit<UsersTable, 'seq' | 'username_skeleton' | 'credentials_version'> & { credentials_version: number }): UserRecord => ({
   id: r.id,
   email: r.email,
   username: r.username,
@@ -40,10 +48,11 @@ const toRecord = (r: Omit<UsersTable, 'seq' | 'username_skeleton'>): UserRecord 
   scopes: JSON.parse(r.scopes) as string[],
   createdAt: Number(r.created_at),
   updatedAt: Number(r.updated_at),
+  credentialsVersion: Number(r.credentials_version),
 });
 
-function toRow(p: UserPatch): Partial<Omit<UsersTable, 'seq'>> {
-  const row: Partial<Omit<UsersTable, 'seq'>> = {};
+function toRow(p: UserPatch): Partial<Omit<UsersTable, 'seq' | 'credentials_version'>> {
+  const row: Partial<Omit<UsersTable, 'seq' | 'credentials_version'>> = {};
   if (p.email !== undefined) { row.email = p.email; row.email_normalized = p.email === null ? null : normalizeLogin(p.email); }
   if (p.username !== undefined) {
     row.username = p.username;
@@ -60,7 +69,7 @@ function toRow(p: UserPatch): Partial<Omit<UsersTable, 'seq'>> {
 }
 
 const COLUMNS = ['id', 'email', 'email_normalized', 'username', 'username_normalized', 'password_hash',
-  'is_active', 'is_superuser', 'is_verified', 'scopes', 'created_at', 'updated_at'] as const;
+  'is_active', 'is_superuser', 'is_verified', 'scopes', 'created_at', 'updated_at', 'credentials_version'] as const;
 
 /** Escapes LIKE wildcards so a search for "a_b%" matches those characters literally. */
 const likePattern = (q: string) => `%${normalizeLogin(q).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -71,14 +80,14 @@ export function createUsersRepo(db: Db) {
   const byLogin = precompile(db, 1, (key: string) => db.selectFrom('users').select(COLUMNS)
     .where((eb) => eb.or([eb('email_normalized', '=', key), eb('username_normalized', '=', key)])));
   return {
-    async insert(u: UserRecord): Promise<UserRecord> {
-      const row = { ...toRow(u), id: u.id, created_at: u.createdAt, updated_at: u.updatedAt } as Omit<UsersTable, 'seq'>;
+    async insert(u: NewUserRecord): Promise<UserRecord> {
+      const row = { ...toRow(u), id: u.id, created_at: u.createdAt, updated_at: u.updatedAt } as Omit<UsersTable, 'seq' | 'credentials_version'>;
       try {
         await db.insertInto('users').values(row).execute();
       } catch (err) {
         rethrowUnique(err);
       }
-      return u;
+      return { ...u, credentialsVersion: 0 };
     },
 
     async findById(id: string): Promise<UserRecord | undefined> {
@@ -99,11 +108,18 @@ export function createUsersRepo(db: Db) {
       return r && toRecord(r);
     },
 
+    /**
+     * Applies a patch. A new password hash or a deactivation also moves the credentials version in
+     * the same statement, whoever writes it (core, the command line, a test).
+     */
     async update(id: string, patch: UserPatch): Promise<UserRecord | undefined> {
       const row = toRow(patch);
       if (Object.keys(row).length > 0) {
+        const retires = patch.passwordHash !== undefined || patch.isActive === false;
         try {
-          await db.updateTable('users').set(row).where('id', '=', id).execute();
+          await db.updateTable('users').set(row)
+            .$if(retires, (q) => q.set((eb) => ({ credentials_version: eb('credentials_version', '+', 1) })))
+            .where('id', '=', id).execute();
         } catch (err) {
           rethrowUnique(err);
         }
@@ -118,6 +134,13 @@ export function createUsersRepo(db: Db) {
     async replacePasswordHash(id: string, expected: string, next: string): Promise<boolean> {
       const res = await db.updateTable('users').set({ password_hash: next })
         .where('id', '=', id).where('password_hash', '=', expected).executeTakeFirst();
+      return Number(res.numUpdatedRows) > 0;
+    },
+
+    /** Moves the credentials version alone (before a deletion): sessions can no longer open. True when the user exists. */
+    async retireCredentials(id: string): Promise<boolean> {
+      const res = await db.updateTable('users').set((eb) => ({ credentials_version: eb('credentials_version', '+', 1) }))
+        .where('id', '=', id).executeTakeFirst();
       return Number(res.numUpdatedRows) > 0;
     },
 
