@@ -1,0 +1,56 @@
+/** A provider identity linked to an imported user, with the provider's tokens in the clear (sealed before storage). */
+export interface ImportedOAuthAccount {
+  provider: string;
+  accountId: string;
+  accountEmail: string | null;
+  /** Absent from Tessera's export (see docs/import.md): the next social login stores fresh ones. */
+  accessToken: string | null;
+  refreshToken: string | null;
+  expiresAt: number | null; // epoch ms
+  createdAt: number | null;
+}
+
+/**
+ * One user as a source reader hands it to the importer, whatever the
+ * source system. Readers translate; the importer validates and writes.
+ */
+export interface ImportedUser {
+  /** How the source names this user in reports (its id or username); never a secret. */
+  ref: string;
+  id: string; // UUID, lower case
+  email: string | null;
+  username: string | null;
+  /** The stored hash as the source wrote it; null: no password (social-only user). */
+  passwordHash: string | null;
+  isActive: boolean;
+  isSuperuser: boolean;
+  isVerified: boolean;
+  scopes: string[];
+  createdAt: number | null; // epoch ms; null: the time of the import
+  updatedAt: number | null;
+  oauthAccounts: ImportedOAuthAccount[];
+  // Extension point: account number, names and roles (the wisdom schema) and MFA enrolments
+  // join here when Tessera's schema has them; readers and the export then fill them.
+}
+
+/** What a reader yields: a user, or a record it could not translate (reported, not imported). */
+export type SourceRecord = { ok: true; user: ImportedUser } | { ok: false; ref: string; reason: string };
+
+export interface SourceReader {
+  /** Number of users in the source when cheaply known, for the progress bar. */
+  total(): Promise<number | undefined>;
+  records(): AsyncIterable<SourceRecord>;
+  close(): Promise<void>;
+}
+
+const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
+
+/** A UUID in Tessera's form (lower case, dashed) from the dashed or 32-hex-digit forms; undefined otherwise. */
+export function canonicalUuid(value: unknown): string | undefined {
+  if (typeof value !== 'string' || !UUID.test(value)) return undefined;
+  const hex = value.replace(/-/g, '').toLowerCase();
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** SQL booleans come back as true/false (PostgreSQL) or 1/0 (SQLite). */
+export const sqlBool = (v: unknown): boolean => v === true || v === 1 || v === '1' || v === 't' || v === 'true' || v === 1n;
