@@ -32,7 +32,7 @@ const B64 = '[A-Za-z0-9+/]';
 const BCRYPT64 = '[./A-Za-z0-9]';
 const ARGON2 = new RegExp(`^\\$argon2(id|i|d)\\$(?:v=\\d+\\$)?m=(\\d+),t=(\\d+),p=(\\d+)(?:,[^$]*)?\\$${B64}+\\$${B64}+$`);
 const BCRYPT = new RegExp(`^\\$2[aby]\\$(\\d\\d)\\$${BCRYPT64}{53}$`);
-const BCRYPT_SHA256 = new RegExp(`^\\$bcrypt-sha256\\$(?:v=2,t=(2[ab]),r=(\\d\\d)|(2[ab]),(\\d\\d))\\$(${BCRYPT64}{22})\\$(${BCRYPT64}{31})$`);
+const BCRYPT_SHA256 = new RegExp(`^\\$bcrypt-sha256\\$(?:v=2,t=(2[ab]),r=(\\d{1,2})|(2[ab]),(\\d{1,2}))\\$(${BCRYPT64}{22})\\$(${BCRYPT64}{31})$`);
 const SCRYPT = /^\$scrypt\$ln=(\d+),r=(\d+),p=(\d+)\$([A-Za-z0-9+/.]+={0,2})\$([A-Za-z0-9+/.]+={0,2})$/;
 const PASSLIB_PBKDF2 = /^\$pbkdf2(?:-(sha256|sha512))?\$(\d+)\$([./A-Za-z0-9]*)\$([./A-Za-z0-9]+)$/;
 const DJANGO_PBKDF2 = /^pbkdf2_(sha256|sha1)\$(\d+)\$([^$]+)\$([A-Za-z0-9+/]+={0,2})$/;
