@@ -20,7 +20,7 @@ export interface ImportOptions {
   dryRun: boolean;
   /** Users already imported (same id) are rewritten from the source instead of skipped. */
   update: boolean;
-  /** Users per transaction; a dry run uses one transaction for all, rolled back at the end. */
+  /** Users per transaction (a dry run rolls each back: conflicts between users of different batches go unseen). */
   batchSize?: number;
   onProgress?: (done: number) => void;
 }
@@ -39,7 +39,7 @@ const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/; // RFC 6749 §3.3
 export async function runImport(reader: SourceReader, deps: ImporterDeps, opts: ImportOptions): Promise<ImportReport> {
   const now = deps.now ?? Date.now;
   const report: ImportReport = { imported: 0, updated: 0, skipped: 0, conflicts: 0, unknownHashFormats: 0, refused: 0, problems: [] };
-  const batchSize = opts.dryRun ? Infinity : opts.batchSize ?? 500;
+  const batchSize = opts.batchSize ?? 500;
   let seal: ((plain: string) => string) | undefined;
   let batch: ImportBatch | undefined;
   let inBatch = 0;
@@ -51,33 +51,39 @@ export async function runImport(reader: SourceReader, deps: ImporterDeps, opts: 
     else if (kind === 'unknown hash format') report.unknownHashFormats++;
     else report.refused++;
   };
+  // A dry run rolls each batch back: a short transaction never holds a SQLite write lock for long.
+  const endBatch = async () => {
+    if (batch) await (opts.dryRun ? batch.rollback() : batch.commit());
+    batch = undefined;
+    inBatch = 0;
+  };
 
   try {
     for await (const record of reader.records()) {
-      done++;
+      opts.onProgress?.(++done);
       if (!record.ok) {
         problem(record.ref, 'refused', record.reason);
-      } else {
-        const checked = check(record.user);
-        if (checked) {
-          problem(record.user.ref, checked.kind, checked.reason);
-        } else {
-          if (record.user.oauthAccounts.length > 0) seal ??= await deps.sealToken();
-          batch ??= await deps.repo.startBatch();
-          const outcome = await batch.save(toRow(record.user, seal, now()), { update: opts.update });
-          if (outcome.status === 'conflict') problem(record.user.ref, 'conflict', `${outcome.field} already belongs to another user`);
-          else report[outcome.status]++;
-          if (++inBatch >= batchSize) {
-            await batch.commit();
-            batch = undefined;
-            inBatch = 0;
-          }
-        }
+        continue;
       }
-      opts.onProgress?.(done);
+      const user = record.user;
+      const checked = check(user);
+      if (checked) {
+        problem(user.ref, checked.kind, checked.reason);
+        continue;
+      }
+      if (user.oauthAccounts.length > 0 && !seal) {
+        // The sealing key may be read (or made) through the database: not inside a batch, whose
+        // transaction holds SQLite's only connection.
+        await endBatch();
+        seal = await deps.sealToken();
+      }
+      batch ??= await deps.repo.startBatch();
+      const outcome = await batch.save(toRow(user, seal, now()), { update: opts.update });
+      if (outcome.status === 'conflict') problem(user.ref, 'conflict', `${outcome.field} already belongs to another user`);
+      else report[outcome.status]++;
+      if (++inBatch >= batchSize) await endBatch();
     }
-    if (batch) await (opts.dryRun ? batch.rollback() : batch.commit());
-    batch = undefined;
+    await endBatch();
   } finally {
     await batch?.rollback().catch(() => {});
     await reader.close();

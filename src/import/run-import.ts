@@ -33,6 +33,7 @@ export async function importInto(db: Db, reader: SourceReader, opts: ImportOptio
   return runImport(reader, {
     repo: createImportRepo(db), now,
     async sealToken() {
+      if (opts.dryRun) return () => 'not sealed: dry run'; // makes no key either
       const { key } = await resolveOAuthMasterKey({ configured: opts.oauthTokenKey, needed: true, secrets: createServerSecretsRepo(db), now: now() });
       const box = createSecretBox(key, 'oauth-tokens');
       return (plain) => box.seal(plain);
