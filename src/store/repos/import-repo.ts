@@ -44,6 +44,12 @@ export function createImportRepo(db: Db) {
     const other = owners.find((o) => o.id !== r.id);
     if (other) return { status: 'conflict', field: r.email_normalized !== null && other.email_normalized === r.email_normalized ? 'email' : 'username' };
 
+    if (!exists && row.oauthAccounts.length === 0) {
+      // The common case is one statement, atomic by itself: no savepoint. ON CONFLICT DO NOTHING
+      // rather than an error, which on PostgreSQL would abort the whole batch's transaction.
+      const res = await trx.insertInto('users').values(r).onConflict((oc) => oc.doNothing()).executeTakeFirst();
+      return Number(res.numInsertedOrUpdatedRows ?? 0) > 0 ? { status: 'imported' } : { status: 'conflict', field: 'email or username' };
+    }
     const sp = await trx.savepoint('import_user').execute();
     try {
       if (exists) {
@@ -68,7 +74,7 @@ export function createImportRepo(db: Db) {
       try {
         rethrowUnique(err);
       } catch (e) {
-        // Another user of this same batch took the email or username first.
+        // A server wrote the same email or username between the check above and this write.
         if (e instanceof UniqueViolation) return { status: 'conflict', field: e.field };
         throw e;
       }
