@@ -19,11 +19,11 @@ export const NOT_FOUND = { error: 'The requested object was not found. Please ch
 export const DUPLICATE = { error: 'DUPLICATE_ENTRY', error_description: 'The resource you tried to create already exists' };
 
 /** An OAuth2 password-grant token (wisdom's clients log in at /oauth/token). */
-export async function oauthToken(s: TestServer, username: string, password = PASSWORD, scope?: string): Promise<{ access_token: string; scope: string }> {
+export async function oauthToken(s: TestServer, username: string, password = PASSWORD, scope?: string): Promise<{ access_token: string; refresh_token: string; scope: string }> {
   const fields: Record<string, string> = { grant_type: 'password', username, password, ...(scope ? { scope } : {}) };
   const res = await s.app.inject({ method: 'POST', url: '/oauth/token', payload: new URLSearchParams(fields).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
   if (res.statusCode !== 200) throw new Error(`password grant failed: ${res.statusCode} ${res.body}`);
-  return res.json() as { access_token: string; scope: string };
+  return res.json() as { access_token: string; refresh_token: string; scope: string };
 }
 
 /** A superuser (core) with names, and its token (which holds `admin`). */
