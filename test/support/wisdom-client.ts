@@ -6,7 +6,8 @@ import { PASSWORD, auth, coreUser } from './users-fixtures.js';
 
 export const WISDOM_ENV = { TESSERA_USERS_ADMIN_API: 'wisdom' };
 
-export const startWisdomServer = (dialect: Dialect, env: Record<string, string> = {}) => startServer(dialect, { ...WISDOM_ENV, ...env });
+export const startWisdomServer = (dialect: Dialect, env: Record<string, string> = {}, opts: Parameters<typeof startServer>[2] = {}) =>
+  startServer(dialect, { ...WISDOM_ENV, ...env }, opts);
 
 /** wisdom's seeded scope definitions, as `UserAccount` lists them. */
 export const ADMIN_SCOPE = { id: 1, name: 'Authorization Administration', description: 'This scope allows the administrative access to the authorization service', value: 'admin' };

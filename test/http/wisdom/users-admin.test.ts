@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DIALECTS, type TestServer } from '../../support/harness.js';
+import { DIALECTS, freshDb, type TestServer } from '../../support/harness.js';
+import { insertUsersBefore0003, openMigratedTo } from '../../support/store.js';
 import {
   ADMIN_SCOPE, DUPLICATE, INSUFFICIENT_SCOPE, INVALID_TOKEN, ME_SCOPE, NOT_FOUND, NO_TOKEN, PASSWORD,
   as, oauthToken, sbw, startWisdomServer, wisdomAdmin,
@@ -218,5 +220,28 @@ describe.each(DIALECTS)('wisdom /users API without the users face (%s)', (dialec
     const { token, user } = await wisdomAdmin(s);
     expect(sbw(await as(s, token).get('/users/me'))).toMatchObject({ status: 200, body: { id: user.accountNumber, username: 'merlin' } });
     expect(sbw(await as(s).get('/users'))).toMatchObject({ status: 401, body: NO_TOKEN });
+  });
+});
+
+describe.each(DIALECTS)('wisdom /users API on a database from before account numbers (%s)', (dialect) => {
+  const testDb = freshDb(dialect);
+  let s: TestServer;
+  const ids = [randomUUID(), randomUUID()];
+  beforeAll(async () => {
+    const db = await openMigratedTo(testDb, '0002-oauth-accounts');
+    await insertUsersBefore0003(db, ids, Date.now());
+    await db.destroy();
+    s = await startWisdomServer(dialect, {}, { db: testDb });
+  });
+  afterAll(async () => { await s.close(); await testDb.drop(); });
+
+  it('users created before the migration are numbered 1, 2 in creation order; later ones follow', async () => {
+    const { token } = await wisdomAdmin(s);
+    const made = (await as(s, token).send('PUT', '/users', { first_name: 'New', last_name: 'Comer', username: 'newcomer', password: PASSWORD })).json();
+    expect(made.id).toBe(4);
+    const list = (await as(s, token).get('/users')).json() as { id: number; username: string; firstName: string | null }[];
+    expect(list.map((u) => [u.id, u.username])).toEqual([[1, '0@old.bt'], [2, '1@old.bt'], [3, 'merlin'], [4, 'newcomer']]);
+    expect(list[0]!.firstName).toBeNull();
+    expect((await as(s, token).get('/users/2')).json()).toMatchObject({ id: 2, username: '1@old.bt', scopes: [ME_SCOPE] });
   });
 });
