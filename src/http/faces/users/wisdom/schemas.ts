@@ -18,7 +18,7 @@ export const NewUserAccount = Type.Object({
   last_name: Text,
   username: Type.String({ minLength: 1, maxLength: 320 }),
   password: Password,
-  scopes: Type.Optional(ScopeString),
+  scopes: Type.Optional(Type.Union([ScopeString, Type.Null()])),
   roles: Type.Optional(Type.Union([RoleNames, Type.Null()])),
 });
 
