@@ -13,6 +13,7 @@ import { createRevocationList } from './core/revocation-list.js';
 import { createSessionService } from './core/sessions.js';
 import { createTokenRevocation } from './core/token-revocation.js';
 import { createUserService } from './core/users.js';
+import { createRoleService } from './core/roles.js';
 import { createSocialLoginService } from './core/social-login.js';
 import { createAccessTokens } from './crypto/access-token.js';
 import { createKeyStore } from './crypto/key-store.js';
@@ -122,6 +123,7 @@ export async function createContainer(opts: ContainerOptions) {
   const introspection = createIntrospection({ repos, sessions, issuer: publicUrl, audience: config.jwtAudience, now });
   const tokenRevocation = createTokenRevocation({ accessTokens, sessions });
   const users = createUserService({ repos, hasher, policy, sessions, now });
+  const roles = createRoleService({ repos });
   const accountTokens = createAccountTokenService({
     repos, hasher, policy, sessions, mailer, publicUrl,
     verifyTtlSeconds: config.verifyTokenTtl, resetTtlSeconds: config.resetTokenTtl, now,
@@ -141,7 +143,7 @@ export async function createContainer(opts: ContainerOptions) {
 
   return {
     config, logger, publicUrl, db, repos, keys, accessTokens, revocations, hasher, policy, mailer, redis, rateCounters,
-    sessions, auth, users, accountTokens, introspection, tokenRevocation, socialLogin,
+    sessions, auth, users, roles, accountTokens, introspection, tokenRevocation, socialLogin,
 
     async close(): Promise<void> {
       clearInterval(keyReload);

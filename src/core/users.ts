@@ -19,6 +19,10 @@ export interface NewUser {
   isSuperuser?: boolean;
   isVerified?: boolean;
   scopes?: string[];
+  firstName?: string | null;
+  lastName?: string | null;
+  /** Role names; names no role has are ignored (as wisdom does). */
+  roles?: string[];
 }
 
 export interface UserChanges {
@@ -29,10 +33,17 @@ export interface UserChanges {
   isSuperuser?: boolean;
   isVerified?: boolean;
   scopes?: string[];
+  firstName?: string | null;
+  lastName?: string | null;
+}
+
+/** What an admin may change through updateAccount: UserChanges plus the user's roles (by name). */
+export interface AccountChanges extends UserChanges {
+  roles?: string[];
 }
 
 export interface UserServiceDeps {
-  repos: Pick<Repos, 'users' | 'purposeTokens'>;
+  repos: Pick<Repos, 'users' | 'purposeTokens' | 'roles'>;
   hasher: PasswordHasher;
   policy: PasswordPolicy;
   sessions: SessionService;
@@ -59,8 +70,23 @@ export function createUserService(deps: UserServiceDeps) {
     return user;
   }
 
+  /** Gives the user exactly the roles of these names (unknown names are skipped) and returns the fresh record. */
+  async function assignRoles(id: string, names: string[]): Promise<UserRecord> {
+    const wanted = new Set(names);
+    const ids = (await repos.roles.listRoles()).filter((r) => wanted.has(r.name)).map((r) => r.id);
+    await repos.users.setRoles(id, ids);
+    return get(id);
+  }
+
   return {
     get,
+
+    /** The user with this integer account number (wisdom's account id). */
+    async getByAccountNumber(n: number): Promise<UserRecord> {
+      const user = await repos.users.findByAccountNumber(n);
+      if (!user) throw new UserNotFound();
+      return user;
+    },
 
     /**
      * The user an authenticated request speaks for. Changes made on this
@@ -82,13 +108,14 @@ export function createUserService(deps: UserServiceDeps) {
     async create(input: NewUser): Promise<UserRecord> {
       const password = input.password === null ? null : policy.check(input.password, input);
       const at = now();
-      return unique(async () => repos.users.insert({
+      const user = await unique(async () => repos.users.insert({
         id: randomUUID(), email: input.email ?? null, username: input.username ?? null,
         // Checked and hashed before the insert so a rejected password never creates a user.
         passwordHash: password === null ? null : await hasher.hash(password),
         isActive: input.isActive ?? true, isSuperuser: input.isSuperuser ?? false, isVerified: input.isVerified ?? false,
-        scopes: input.scopes ?? [], createdAt: at, updatedAt: at,
+        scopes: input.scopes ?? [], createdAt: at, updatedAt: at, firstName: input.firstName ?? null, lastName: input.lastName ?? null,
       }));
+      return input.roles?.length ? assignRoles(user.id, input.roles) : user;
     },
 
     /**
@@ -111,6 +138,8 @@ export function createUserService(deps: UserServiceDeps) {
       if (changes.email !== undefined) patch.email = changes.email;
       if (emailChanged) patch.isVerified = false;
       if (changes.username !== undefined) patch.username = changes.username;
+      if (changes.firstName !== undefined) patch.firstName = changes.firstName;
+      if (changes.lastName !== undefined) patch.lastName = changes.lastName;
       if (changes.password !== undefined) {
         const identity = { email: changes.email ?? user.email, username: changes.username === undefined ? user.username : changes.username };
         patch.passwordHash = await hasher.hash(policy.check(changes.password, identity));
@@ -130,6 +159,18 @@ export function createUserService(deps: UserServiceDeps) {
         await sessions.endUserSessions(id, ctx.asAdmin ? undefined : ctx.actor.sid);
       }
       if (patch.isActive === false) await sessions.endUserSessions(id);
+      return updated;
+    },
+
+    /**
+     * update() by an admin, then the user's roles when given (unknown names are skipped),
+     * then, when asked (wisdom's admin update logs the user out whatever it changed), the end
+     * of every session of the user.
+     */
+    async updateAccount(id: string, changes: AccountChanges, ctx: { actor: Principal; endSessions?: boolean }): Promise<UserRecord> {
+      let updated = await this.update(id, changes, { actor: ctx.actor, asAdmin: true });
+      if (changes.roles !== undefined) updated = await assignRoles(id, changes.roles);
+      if (ctx.endSessions) await sessions.endUserSessions(id);
       return updated;
     },
 

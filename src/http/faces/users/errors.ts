@@ -41,7 +41,8 @@ const PYDANTIC: Record<string, [string, string]> = {
   anyOf: ['union_type', 'Input does not match any allowed type'],
 };
 
-function validationDetail(err: FastifyError) {
+/** FastAPI's 422 `detail` list for an ajv failure (also what the wisdom service, a FastAPI app, answers). */
+export function validationDetail(err: FastifyError) {
   const part = err.validationContext === 'querystring' ? 'query' : err.validationContext === 'params' ? 'path' : (err.validationContext ?? 'body');
   return (err.validation ?? []).map((v) => {
     const path = v.instancePath.split('/').filter(Boolean).map((s) => (/^\d+$/.test(s) ? Number(s) : s));
