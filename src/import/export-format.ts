@@ -17,6 +17,11 @@ export interface ExportedUser {
   scopes: string[];
   created_at: string;
   updated_at: string;
+  /** The integer account number (wisdom's account id), names and role names. */
+  account_number: number;
+  first_name: string | null;
+  last_name: string | null;
+  roles: string[];
   /** Provider tokens are not exported (docs/import.md): the next social login stores fresh ones. */
   oauth_accounts: { provider: string; account_id: string; account_email: string | null; created_at: string }[];
   /** MFA enrolments; always empty until Tessera has them (then: type, secret sealed, created_at). */
@@ -25,11 +30,14 @@ export interface ExportedUser {
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-export function toExported(u: Omit<ImportedUser, 'ref'> & { createdAt: number; updatedAt: number }): ExportedUser {
+type Exportable = Omit<ImportedUser, 'ref'> & { createdAt: number; updatedAt: number; accountNumber: number; firstName: string | null; lastName: string | null; roles: string[] };
+
+export function toExported(u: Exportable): ExportedUser {
   return {
     id: u.id, email: u.email, username: u.username, password_hash: u.passwordHash,
     is_active: u.isActive, is_superuser: u.isSuperuser, is_verified: u.isVerified, scopes: u.scopes,
     created_at: iso(u.createdAt), updated_at: iso(u.updatedAt),
+    account_number: u.accountNumber, first_name: u.firstName, last_name: u.lastName, roles: u.roles,
     oauth_accounts: u.oauthAccounts.map((a) => ({
       provider: a.provider, account_id: a.accountId, account_email: a.accountEmail, created_at: iso(a.createdAt ?? u.createdAt),
     })),
@@ -67,6 +75,10 @@ export function fromExported(value: unknown): ImportedUser {
   if (!id) throw new Invalid('"id" must be a UUID');
   const scopes = list(o, 'scopes');
   if (!scopes.every((s) => typeof s === 'string')) throw new Invalid('"scopes" must hold strings');
+  const roles = list(o, 'roles');
+  if (!roles.every((r) => typeof r === 'string')) throw new Invalid('"roles" must hold strings');
+  const accountNumber = o.account_number;
+  if (accountNumber !== undefined && !(Number.isSafeInteger(accountNumber) && (accountNumber as number) > 0)) throw new Invalid('"account_number" must be a positive integer');
   if (list(o, 'mfa').length > 0) throw new Invalid('MFA enrolments are not supported by this version of Tessera');
   const oauthAccounts = list(o, 'oauth_accounts').map((a): ImportedOAuthAccount => {
     if (!a || typeof a !== 'object') throw new Invalid('"oauth_accounts" must hold objects');
@@ -80,6 +92,11 @@ export function fromExported(value: unknown): ImportedUser {
     ref: id, id, email: str(o, 'email', true), username: str(o, 'username', true), passwordHash: str(o, 'password_hash', true),
     isActive: bool(o, 'is_active'), isSuperuser: bool(o, 'is_superuser'), isVerified: bool(o, 'is_verified'),
     scopes: scopes as string[], createdAt: time(o, 'created_at'), updatedAt: time(o, 'updated_at'), oauthAccounts,
+    // Older exports (without these fields) import with a new account number and no names or roles.
+    ...(accountNumber === undefined ? {} : { accountNumber: accountNumber as number }),
+    ...(o.first_name === undefined ? {} : { firstName: str(o, 'first_name', true) }),
+    ...(o.last_name === undefined ? {} : { lastName: str(o, 'last_name', true) }),
+    ...(o.roles === undefined ? {} : { roles: roles as string[] }),
   };
 }
 

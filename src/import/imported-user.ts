@@ -29,8 +29,13 @@ export interface ImportedUser {
   createdAt: number | null; // epoch ms; null: the time of the import
   updatedAt: number | null;
   oauthAccounts: ImportedOAuthAccount[];
-  // Extension point: account number, names and roles (the wisdom schema) and MFA enrolments
-  // join here when Tessera's schema has them; readers and the export then fill them.
+  /** wisdom's integer account id (kept); absent: the next number is handed out. */
+  accountNumber?: number;
+  firstName?: string | null;
+  lastName?: string | null;
+  /** Role names; absent when the source has no roles (an update then keeps the user's). */
+  roles?: string[];
+  // Extension point: MFA enrolments join here when Tessera has them; readers and the export then fill them.
 }
 
 /** What a reader yields: a user, or a record it could not translate (reported, not imported). */

@@ -96,6 +96,7 @@ function check(u: ImportedUser): { kind: ProblemKind; reason: string } | undefin
   if (u.email === null && u.username === null) return { kind: 'refused', reason: 'neither an email nor a username' };
   if (u.email !== null && (u.email.length > 320 || !EMAIL.test(u.email))) return { kind: 'refused', reason: 'the email is not an address' };
   if (u.username !== null && (u.username.trim() === '' || u.username.length > 320)) return { kind: 'refused', reason: 'the username is empty or too long' };
+  if (u.accountNumber !== undefined && (!Number.isSafeInteger(u.accountNumber) || u.accountNumber < 1)) return { kind: 'refused', reason: 'the account number is not a positive integer' };
   const badScope = u.scopes.find((s) => typeof s !== 'string' || !SCOPE_TOKEN.test(s));
   if (badScope !== undefined) return { kind: 'refused', reason: 'a scope is not an OAuth scope token' };
   if (u.passwordHash !== null) {
@@ -112,7 +113,11 @@ function toRow(u: ImportedUser, seal: ((plain: string) => string) | undefined, a
     user: {
       id: u.id, email: u.email, username: u.username, passwordHash: u.passwordHash, isActive: u.isActive,
       isSuperuser: u.isSuperuser, isVerified: u.isVerified, scopes: [...new Set(u.scopes)], createdAt, updatedAt: u.updatedAt ?? createdAt,
+      ...(u.accountNumber === undefined ? {} : { accountNumber: u.accountNumber }),
+      ...(u.firstName === undefined ? {} : { firstName: u.firstName }),
+      ...(u.lastName === undefined ? {} : { lastName: u.lastName }),
     },
+    roles: u.roles,
     oauthAccounts: u.oauthAccounts.map((a) => ({
       id: randomUUID(), provider: a.provider, account_id: a.accountId, account_email: a.accountEmail,
       // An identity without a known token keeps an empty sealed one until its next social login stores fresh ones.

@@ -1,18 +1,22 @@
-import type { ControlledTransaction } from 'kysely';
+import type { ControlledTransaction, Kysely } from 'kysely';
 import type { Db } from '../create-db.js';
 import type { Database, OAuthAccountsTable, UsersTable } from '../tables.js';
 import { UniqueViolation, rethrowUnique } from '../unique-violation.js';
-import { normalizeLogin, type UserRecord } from './users-repo.js';
+import { sql } from 'kysely';
+import { normalizeLogin, type NewUserRecord } from './users-repo.js';
 
-/** A user to write whole: its row and its linked identities (tokens already sealed). */
+/** A user to write whole: its row, its roles and its linked identities (tokens already sealed). */
 export interface ImportRow {
-  user: UserRecord;
+  /** Without an account number, the next one is handed out (kept on an update). */
+  user: NewUserRecord;
+  /** Role names; a missing role is created (with no scopes). Undefined: the source knows no roles (kept on an update). */
+  roles: string[] | undefined;
   oauthAccounts: Omit<OAuthAccountsTable, 'user_id'>[];
 }
 
 export type SaveOutcome =
   | { status: 'imported' | 'updated' | 'skipped' }
-  | { status: 'conflict'; field: 'email' | 'username' | 'linked account' | string };
+  | { status: 'conflict'; field: 'email' | 'username' | 'account number' | 'linked account' | string };
 
 export interface ImportBatch {
   /** Writes one user whole or not at all (a savepoint of the batch's transaction). */
@@ -21,43 +25,77 @@ export interface ImportBatch {
   rollback(): Promise<void>;
 }
 
-const userRow = (u: UserRecord): Omit<UsersTable, 'seq'> => ({
+const userRow = (u: NewUserRecord): Omit<UsersTable, 'seq' | 'account_number'> => ({
   id: u.id, email: u.email, email_normalized: u.email === null ? null : normalizeLogin(u.email),
   username: u.username, username_normalized: u.username === null ? null : normalizeLogin(u.username),
   password_hash: u.passwordHash, is_active: u.isActive ? 1 : 0, is_superuser: u.isSuperuser ? 1 : 0,
   is_verified: u.isVerified ? 1 : 0, scopes: JSON.stringify(u.scopes), created_at: u.createdAt, updated_at: u.updatedAt,
+  first_name: u.firstName ?? null, last_name: u.lastName ?? null,
 });
+
+type Trx = ControlledTransaction<Database>;
+
+/** The next account number (users-repo's counter), or moves the counter past one given by the source. */
+async function accountNumber(trx: Kysely<Database>, given: number | undefined): Promise<number> {
+  if (given === undefined) {
+    const r = await trx.updateTable('counters').set((eb) => ({ value: eb('value', '+', 1) }))
+      .where('name', '=', 'account_number').returning('value').executeTakeFirstOrThrow();
+    return Number(r.value);
+  }
+  await trx.updateTable('counters').set({ value: sql<number>`case when value < ${given} then ${given} else value end` })
+    .where('name', '=', 'account_number').execute();
+  return given;
+}
+
+/** Replaces the user's roles by name, creating the roles it names that do not exist yet. */
+async function setRoles(trx: Kysely<Database>, userId: string, names: string[]): Promise<void> {
+  await trx.deleteFrom('user_roles').where('user_id', '=', userId).execute();
+  for (const name of new Set(names)) {
+    let role = await trx.selectFrom('roles').select('id').where('name', '=', name).executeTakeFirst();
+    role ??= await trx.insertInto('roles').values({ name, description: '' }).returning('id').executeTakeFirstOrThrow();
+    await trx.insertInto('user_roles').values({ user_id: userId, role_id: role.id }).execute();
+  }
+}
 
 /** Bulk writes of `tessera import`: batches of users in one transaction, one savepoint per user. */
 export function createImportRepo(db: Db) {
-  async function save(trx: ControlledTransaction<Database>, row: ImportRow, update: boolean): Promise<SaveOutcome> {
+  async function save(trx: Trx, row: ImportRow, update: boolean): Promise<SaveOutcome> {
     const r = userRow(row.user);
+    const given = row.user.accountNumber;
     // One read finds both "already imported" (same id) and "taken by someone else" (same email/username).
-    const owners = await trx.selectFrom('users').select(['id', 'email_normalized', 'username_normalized'])
+    const owners = await trx.selectFrom('users').select(['id', 'email_normalized', 'username_normalized', 'account_number'])
       .where((eb) => eb.or([
         eb('id', '=', r.id),
+        ...(given === undefined ? [] : [eb('account_number', '=', given)]),
         ...(r.email_normalized === null ? [] : [eb('email_normalized', '=', r.email_normalized)]),
         ...(r.username_normalized === null ? [] : [eb('username_normalized', '=', r.username_normalized)]),
       ])).execute();
     const exists = owners.some((o) => o.id === r.id);
     if (exists && !update) return { status: 'skipped' };
     const other = owners.find((o) => o.id !== r.id);
-    if (other) return { status: 'conflict', field: r.email_normalized !== null && other.email_normalized === r.email_normalized ? 'email' : 'username' };
+    if (other) {
+      const field = r.email_normalized !== null && other.email_normalized === r.email_normalized ? 'email'
+        : r.username_normalized !== null && other.username_normalized === r.username_normalized ? 'username' : 'account number';
+      return { status: 'conflict', field };
+    }
 
-    if (!exists && row.oauthAccounts.length === 0) {
-      // The common case is one statement, atomic by itself: no savepoint. ON CONFLICT DO NOTHING
+    if (!exists && row.oauthAccounts.length === 0 && (row.roles ?? []).length === 0) {
+      // The common case is one insert, atomic by itself: no savepoint. ON CONFLICT DO NOTHING
       // rather than an error, which on PostgreSQL would abort the whole batch's transaction.
-      const res = await trx.insertInto('users').values(r).onConflict((oc) => oc.doNothing()).executeTakeFirst();
+      const values = { ...r, account_number: await accountNumber(trx, given) };
+      const res = await trx.insertInto('users').values(values).onConflict((oc) => oc.doNothing()).executeTakeFirst();
       return Number(res.numInsertedOrUpdatedRows ?? 0) > 0 ? { status: 'imported' } : { status: 'conflict', field: 'email or username' };
     }
     const sp = await trx.savepoint('import_user').execute();
     try {
       if (exists) {
         const { id, created_at: _created, ...rest } = r;
-        await sp.updateTable('users').set(rest).where('id', '=', id).execute();
+        await sp.updateTable('users').set({ ...rest, ...(given === undefined ? {} : { account_number: await accountNumber(sp, given) }) })
+          .where('id', '=', id).execute();
       } else {
-        await sp.insertInto('users').values(r).execute();
+        await sp.insertInto('users').values({ ...r, account_number: await accountNumber(sp, given) }).execute();
       }
+      if (row.roles !== undefined) await setRoles(sp, r.id, row.roles);
       for (const a of row.oauthAccounts) {
         const linked = await sp.selectFrom('oauth_accounts').select('user_id')
           .where('provider', '=', a.provider).where('account_id', '=', a.account_id).executeTakeFirst();
