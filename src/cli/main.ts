@@ -15,7 +15,7 @@ const USAGE = `usage: tessera <command>
   users create --email E --password P [--username U] [--superuser]
   keys rotate                             make a new signing key; old tokens keep verifying until they expire
   import <format> <source> [--dry-run] [--update]
-                                          bring users with their passwords from fastapi-users, ipseity or jsonl (--help)
+                                          bring users with their passwords from fastapi-users, wisdom, ipseity or jsonl (--help)
   export <file>                           write every user as JSON lines (--help)`;
 
 async function run(argv: string[]): Promise<number> {

@@ -17,9 +17,12 @@ Brings users, with their password hashes and ids, from the system Tessera replac
                        <db> is a SQLite file, sqlite:///path or postgres://user:pass@host/db
   ipseity <file>       mongoexport of ipseity's "authentication" collection (JSON lines or --jsonArray)
   jsonl <file>         Tessera's own export (tessera export)
+  wisdom <db>          the wisdom authorization service's accounts, scopes and roles (same <db> forms);
+                       account ids stay the account numbers, an account holding "admin" becomes a superuser
 
   --dry-run   report what would happen; write nothing
   --update    rewrite users already imported (same id) from the source instead of skipping them
+  --help      this text
 
 A user whose email or username belongs to another user, whose hash is in an unknown format
 or has absurd cost parameters is reported and not written; every other user is written whole.

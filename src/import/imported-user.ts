@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /** A provider identity linked to an imported user, with the provider's tokens in the clear (sealed before storage). */
 export interface ImportedOAuthAccount {
   provider: string;
@@ -41,9 +43,16 @@ export interface ImportedUser {
 /** What a reader yields: a user, or a record it could not translate (reported, not imported). */
 export type SourceRecord = { ok: true; user: ImportedUser } | { ok: false; ref: string; reason: string };
 
+/** Scope definitions and roles a source has besides its users (wisdom's), created before the users when missing. */
+export interface SourceDefinitions {
+  scopes: { name: string; description: string; value: string }[];
+  roles: { name: string; description: string; scopeValues: string[] }[];
+}
+
 export interface SourceReader {
   /** Number of users in the source when cheaply known, for the progress bar. */
   total(): Promise<number | undefined>;
+  definitions?(): Promise<SourceDefinitions>;
   records(): AsyncIterable<SourceRecord>;
   close(): Promise<void>;
 }
@@ -59,3 +68,11 @@ export function canonicalUuid(value: unknown): string | undefined {
 
 /** SQL booleans come back as true/false (PostgreSQL) or 1/0 (SQLite). */
 export const sqlBool = (v: unknown): boolean => v === true || v === 1 || v === '1' || v === 't' || v === 'true' || v === 1n;
+
+/** A name-based UUID (version 5 layout over SHA-1, in a namespace of its own): the same source id, the same user id. */
+export function uuidFromName(name: string): string {
+  const h = createHash('sha1').update(`tessera-import:${name}`).digest();
+  h[6] = (h[6]! & 0x0f) | 0x50;
+  h[8] = (h[8]! & 0x3f) | 0x80;
+  return canonicalUuid(h.subarray(0, 16).toString('hex'))!;
+}

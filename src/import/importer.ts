@@ -12,6 +12,9 @@ export interface ImportReport {
   conflicts: number;
   unknownHashFormats: number;
   refused: number;
+  /** Scope definitions and roles the source had and Tessera did not (wisdom). */
+  scopesCreated: number;
+  rolesCreated: number;
   /** One line per user not written, by the source's reference: never a hash or password. */
   problems: { ref: string; kind: ProblemKind; reason: string }[];
 }
@@ -38,7 +41,7 @@ const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/; // RFC 6749 §3.3
 /** Reads every record of `reader` and writes each valid user whole (or not at all). */
 export async function runImport(reader: SourceReader, deps: ImporterDeps, opts: ImportOptions): Promise<ImportReport> {
   const now = deps.now ?? Date.now;
-  const report: ImportReport = { imported: 0, updated: 0, skipped: 0, conflicts: 0, unknownHashFormats: 0, refused: 0, problems: [] };
+  const report: ImportReport = { imported: 0, updated: 0, skipped: 0, conflicts: 0, unknownHashFormats: 0, refused: 0, scopesCreated: 0, rolesCreated: 0, problems: [] };
   const batchSize = opts.batchSize ?? 500;
   let seal: ((plain: string) => string) | undefined;
   let batch: ImportBatch | undefined;
@@ -59,6 +62,12 @@ export async function runImport(reader: SourceReader, deps: ImporterDeps, opts: 
   };
 
   try {
+    if (reader.definitions) {
+      const defs = await reader.definitions();
+      batch = await deps.repo.startBatch();
+      Object.assign(report, await batch.ensureDefinitions(defs));
+      await endBatch();
+    }
     for await (const record of reader.records()) {
       opts.onProgress?.(++done);
       if (!record.ok) {

@@ -7,9 +7,10 @@ import { runImport, type ImportOptions, type ImportReport } from './importer.js'
 import { fastapiUsersReader } from './readers/fastapi-users.js';
 import { ipseityReader } from './readers/ipseity.js';
 import { jsonlReader } from './readers/jsonl.js';
+import { wisdomReader } from './readers/wisdom.js';
 import { openSqlSource } from './sql-source.js';
 
-export const IMPORT_FORMATS = ['fastapi-users', 'ipseity', 'jsonl'] as const;
+export const IMPORT_FORMATS = ['fastapi-users', 'ipseity', 'jsonl', 'wisdom'] as const;
 export type ImportFormat = (typeof IMPORT_FORMATS)[number];
 
 export const isImportFormat = (f: string): f is ImportFormat => (IMPORT_FORMATS as readonly string[]).includes(f);
@@ -20,6 +21,7 @@ export async function openReader(format: ImportFormat, source: string): Promise<
     case 'fastapi-users': return fastapiUsersReader(await openSqlSource(source));
     case 'ipseity': return ipseityReader(source);
     case 'jsonl': return jsonlReader(source);
+    case 'wisdom': return wisdomReader(await openSqlSource(source));
   }
 }
 
@@ -46,6 +48,7 @@ export function formatReport(r: ImportReport, dryRun: boolean): string {
   const lines = [
     `${dryRun ? 'dry run (nothing written): would have ' : ''}imported ${r.imported}, updated ${r.updated}, skipped ${r.skipped}, ` +
       `conflicts ${r.conflicts}, unknown hash formats ${r.unknownHashFormats}, refused ${r.refused}`,
+    ...(r.scopesCreated + r.rolesCreated > 0 ? [`${dryRun ? 'would have created' : 'created'} ${r.scopesCreated} scope definitions and ${r.rolesCreated} roles`] : []),
     ...r.problems.map((p) => `${p.kind}: ${p.ref}: ${p.reason}`),
   ];
   return `${lines.join('\n')}\n`;

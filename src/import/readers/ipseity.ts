@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { canonicalUuid, type SourceReader, type SourceRecord } from '../imported-user.js';
+import { canonicalUuid, uuidFromName, type SourceReader, type SourceRecord } from '../imported-user.js';
 import { countJsonLines, readJsonDocuments } from '../json-documents.js';
 
 /**
@@ -59,12 +58,4 @@ function bsonText(v: unknown): string | undefined {
 function objectIdTime(v: unknown): number | null {
   const hex = (v as { $oid?: unknown } | null)?.$oid;
   return typeof hex === 'string' && /^[0-9a-f]{24}$/i.test(hex) ? parseInt(hex.slice(0, 8), 16) * 1000 : null;
-}
-
-/** A name-based UUID (version 5 layout over SHA-1, in a namespace of its own). */
-function uuidFromName(name: string): string {
-  const h = createHash('sha1').update(`tessera-import:${name}`).digest();
-  h[6] = (h[6]! & 0x0f) | 0x50;
-  h[8] = (h[8]! & 0x3f) | 0x80;
-  return canonicalUuid(h.subarray(0, 16).toString('hex'))!;
 }

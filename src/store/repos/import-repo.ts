@@ -18,7 +18,15 @@ export type SaveOutcome =
   | { status: 'imported' | 'updated' | 'skipped' }
   | { status: 'conflict'; field: 'email' | 'username' | 'account number' | 'linked account' | string };
 
+/** Scope definitions and roles to create when missing (matched by value and by name). */
+export interface ImportDefinitions {
+  scopes: { name: string; description: string; value: string }[];
+  roles: { name: string; description: string; scopeValues: string[] }[];
+}
+
 export interface ImportBatch {
+  /** Creates the missing scope definitions and roles (existing ones are left as they are). */
+  ensureDefinitions(defs: ImportDefinitions): Promise<{ scopesCreated: number; rolesCreated: number }>;
   /** Writes one user whole or not at all (a savepoint of the batch's transaction). */
   save(row: ImportRow, opts: { update: boolean }): Promise<SaveOutcome>;
   commit(): Promise<void>;
@@ -55,6 +63,28 @@ async function setRoles(trx: Kysely<Database>, userId: string, names: string[]):
     role ??= await trx.insertInto('roles').values({ name, description: '' }).returning('id').executeTakeFirstOrThrow();
     await trx.insertInto('user_roles').values({ user_id: userId, role_id: role.id }).execute();
   }
+}
+
+async function ensureDefinitions(trx: Kysely<Database>, defs: ImportDefinitions): Promise<{ scopesCreated: number; rolesCreated: number }> {
+  let scopesCreated = 0;
+  let rolesCreated = 0;
+  for (const s of defs.scopes) {
+    const found = await trx.selectFrom('scope_definitions').select('id').where('value', '=', s.value).executeTakeFirst();
+    if (found) continue;
+    // A name already used by another value keeps both apart by naming the value.
+    const taken = await trx.selectFrom('scope_definitions').select('id').where('name', '=', s.name).executeTakeFirst();
+    await trx.insertInto('scope_definitions').values({ name: taken ? `${s.name} (${s.value})` : s.name, description: s.description, value: s.value }).execute();
+    scopesCreated++;
+  }
+  for (const r of defs.roles) {
+    if (await trx.selectFrom('roles').select('id').where('name', '=', r.name).executeTakeFirst()) continue;
+    const role = await trx.insertInto('roles').values({ name: r.name, description: r.description }).returning('id').executeTakeFirstOrThrow();
+    const scopeIds = r.scopeValues.length === 0 ? []
+      : await trx.selectFrom('scope_definitions').select('id').where('value', 'in', r.scopeValues).execute();
+    if (scopeIds.length > 0) await trx.insertInto('role_scopes').values(scopeIds.map((x) => ({ role_id: role.id, scope_id: x.id }))).execute();
+    rolesCreated++;
+  }
+  return { scopesCreated, rolesCreated };
 }
 
 /** Bulk writes of `tessera import`: batches of users in one transaction, one savepoint per user. */
@@ -124,6 +154,7 @@ export function createImportRepo(db: Db) {
       const trx = await db.startTransaction().execute();
       return {
         save: (row, opts) => save(trx, row, opts.update),
+        ensureDefinitions: (defs) => ensureDefinitions(trx, defs),
         commit: () => trx.commit().execute(),
         rollback: () => trx.rollback().execute(),
       };
