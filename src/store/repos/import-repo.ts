@@ -114,7 +114,7 @@ export function createImportRepo(db: Db) {
       // rather than an error, which on PostgreSQL would abort the whole batch's transaction.
       const values = { ...r, account_number: await accountNumber(trx, given) };
       const res = await trx.insertInto('users').values(values).onConflict((oc) => oc.doNothing()).executeTakeFirst();
-      return Number(res.numInsertedOrUpdatedRows ?? 0) > 0 ? { status: 'imported' } : { status: 'conflict', field: 'email or username' };
+      return Number(res.numInsertedOrUpdatedRows ?? 0) > 0 ? { status: 'imported' } : { status: 'conflict', field: 'email, username or account number' };
     }
     const sp = await trx.savepoint('import_user').execute();
     try {
