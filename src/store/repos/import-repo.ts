@@ -43,16 +43,31 @@ const userRow = (u: NewUserRecord): Omit<UsersTable, 'seq' | 'account_number'> =
 
 type Trx = ControlledTransaction<Database>;
 
-/** The next account number (users-repo's counter), or moves the counter past one given by the source. */
-async function accountNumber(trx: Kysely<Database>, given: number | undefined): Promise<number> {
-  if (given === undefined) {
-    const r = await trx.updateTable('counters').set((eb) => ({ value: eb('value', '+', 1) }))
-      .where('name', '=', 'account_number').returning('value').executeTakeFirstOrThrow();
-    return Number(r.value);
-  }
-  await trx.updateTable('counters').set({ value: sql<number>`case when value < ${given} then ${given} else value end` })
-    .where('name', '=', 'account_number').execute();
-  return given;
+const NUMBER_BLOCK = 100;
+
+/**
+ * Account numbers for one batch: taken from users-repo's counter a block at a time (one write per
+ * hundred users instead of one each; numbers of a block left unused are a gap, never a duplicate).
+ * A number given by the source moves the counter past it and drops the block.
+ */
+function accountNumbers() {
+  let next = 0;
+  let last = -1;
+  return async (trx: Kysely<Database>, given: number | undefined): Promise<number> => {
+    if (given !== undefined) {
+      await trx.updateTable('counters').set({ value: sql<number>`case when value < ${given} then ${given} else value end` })
+        .where('name', '=', 'account_number').execute();
+      last = -1;
+      return given;
+    }
+    if (next > last) {
+      const r = await trx.updateTable('counters').set((eb) => ({ value: eb('value', '+', NUMBER_BLOCK) }))
+        .where('name', '=', 'account_number').returning('value').executeTakeFirstOrThrow();
+      last = Number(r.value);
+      next = last - NUMBER_BLOCK + 1;
+    }
+    return next++;
+  };
 }
 
 /** Replaces the user's roles by name, creating the roles it names that do not exist yet. */
@@ -89,10 +104,10 @@ async function ensureDefinitions(trx: Kysely<Database>, defs: ImportDefinitions)
 
 /** Bulk writes of `tessera import`: batches of users in one transaction, one savepoint per user. */
 export function createImportRepo(db: Db) {
-  async function save(trx: Trx, row: ImportRow, update: boolean): Promise<SaveOutcome> {
+  async function save(trx: Trx, accountNumber: ReturnType<typeof accountNumbers>, row: ImportRow, update: boolean): Promise<SaveOutcome> {
     const r = userRow(row.user);
     const given = row.user.accountNumber;
-    // One read finds both "already imported" (same id) and "taken by someone else" (same email/username).
+    // One read finds both "already imported" (same id) and "taken by someone else" (same email, username or number).
     const owners = await trx.selectFrom('users').select(['id', 'email_normalized', 'username_normalized', 'account_number'])
       .where((eb) => eb.or([
         eb('id', '=', r.id),
@@ -116,14 +131,16 @@ export function createImportRepo(db: Db) {
       const res = await trx.insertInto('users').values(values).onConflict((oc) => oc.doNothing()).executeTakeFirst();
       return Number(res.numInsertedOrUpdatedRows ?? 0) > 0 ? { status: 'imported' } : { status: 'conflict', field: 'email, username or account number' };
     }
+    // Numbered before the savepoint: a rolled-back user must not take the counter's move back with it.
+    const number = exists && given === undefined ? undefined : await accountNumber(trx, given);
     const sp = await trx.savepoint('import_user').execute();
     try {
       if (exists) {
         const { id, created_at: _created, ...rest } = r;
-        await sp.updateTable('users').set({ ...rest, ...(given === undefined ? {} : { account_number: await accountNumber(sp, given) }) })
+        await sp.updateTable('users').set({ ...rest, ...(number === undefined ? {} : { account_number: number }) })
           .where('id', '=', id).execute();
       } else {
-        await sp.insertInto('users').values({ ...r, account_number: await accountNumber(sp, given) }).execute();
+        await sp.insertInto('users').values({ ...r, account_number: number! }).execute();
       }
       if (row.roles !== undefined) await setRoles(sp, r.id, row.roles);
       for (const a of row.oauthAccounts) {
@@ -152,8 +169,9 @@ export function createImportRepo(db: Db) {
   return {
     async startBatch(): Promise<ImportBatch> {
       const trx = await db.startTransaction().execute();
+      const numbers = accountNumbers();
       return {
-        save: (row, opts) => save(trx, row, opts.update),
+        save: (row, opts) => save(trx, numbers, row, opts.update),
         ensureDefinitions: (defs) => ensureDefinitions(trx, defs),
         commit: () => trx.commit().execute(),
         rollback: () => trx.rollback().execute(),
