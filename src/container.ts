@@ -13,6 +13,7 @@ import { createRevocationList } from './core/revocation-list.js';
 import { createSessionService } from './core/sessions.js';
 import { createTokenRevocation } from './core/token-revocation.js';
 import { createUserService } from './core/users.js';
+import { createRoleService } from './core/roles.js';
 import { createSocialLoginService } from './core/social-login.js';
 import { createAccessTokens } from './crypto/access-token.js';
 import { createTokenProfiles } from './crypto/token-profiles.js';
@@ -154,6 +155,7 @@ export async function createContainer(opts: ContainerOptions) {
   const introspection = createIntrospection({ repos, sessions, issuer: publicUrl, audience: config.jwtAudience, now });
   const tokenRevocation = createTokenRevocation({ sessions });
   const users = createUserService({ repos, hasher, policy, sessions, now });
+  const roles = createRoleService({ repos });
   const accountTokens = createAccountTokenService({
     repos, hasher, policy, sessions, mailer, publicUrl,
     verifyTtlSeconds: config.verifyTokenTtl, resetTtlSeconds: config.resetTokenTtl, now,
@@ -175,7 +177,7 @@ export async function createContainer(opts: ContainerOptions) {
     config, logger, publicUrl, db, repos, keys, accessTokens, revocations, hasher, policy, mailer, redis, rateCounters,
     /** Where this instance's revocations are announced (Redis channel, or PostgreSQL NOTIFY channel). */
     revocationChannelName: channel,
-    sessions, auth, users, accountTokens, introspection, tokenRevocation, socialLogin,
+    sessions, auth, users, roles, accountTokens, introspection, tokenRevocation, socialLogin,
 
     async close(): Promise<void> {
       clearInterval(keyReload);

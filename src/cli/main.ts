@@ -6,12 +6,17 @@ import { loadConfig } from '../config/load-config.js';
 import { createContainer, namingTheSetting } from '../container.js';
 import { createLogger } from '../http/logger.js';
 import { openDatabase } from '../store/create-db.js';
+import { exportCommand, importCommand } from './transfer-commands.js';
+import { UsageError } from './usage-error.js';
 
 const USAGE = `usage: tessera <command>
   serve                                   run the server (same as npm start)
   migrate                                 apply database migrations
   users create --email E --password P [--username U] [--superuser]
-  keys rotate                             make a new signing key; old tokens keep verifying until they expire`;
+  keys rotate                             make a new signing key; old tokens keep verifying until they expire
+  import <format> <source> [--dry-run] [--update]
+                                          bring users with their passwords from fastapi-users, wisdom, ipseity or jsonl (--help)
+  export <file>                           write every user as JSON lines (--help)`;
 
 async function run(argv: string[]): Promise<number> {
   const [cmd, sub, ...rest] = argv;
@@ -51,10 +56,10 @@ async function run(argv: string[]): Promise<number> {
     }
     return 0;
   }
+  if (cmd === 'import') return importCommand(argv.slice(1), config);
+  if (cmd === 'export') return exportCommand(argv.slice(1), config);
   throw new UsageError(cmd ? `unknown command: ${[cmd, sub].filter(Boolean).join(' ')}` : 'no command');
 }
-
-class UsageError extends Error {}
 
 run(process.argv.slice(2)).then((code) => { if (code >= 0) process.exit(code); }, (err) => {
   if (err instanceof UsageError) process.stderr.write(`tessera: ${err.message}\n${USAGE}\n`);

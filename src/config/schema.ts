@@ -12,6 +12,7 @@ const setting = <T extends TSchema>(schema: T, env: string, opts: { secret?: boo
 export const FACE_NAMES = ['users', 'oauth2', 'simple', 'aegis'] as const;
 export type FaceName = (typeof FACE_NAMES)[number];
 export const JWT_ALGS = ['EdDSA', 'ES256', 'RS256', 'HS256'] as const;
+export const USERS_ADMIN_APIS = ['fastapi-users', 'wisdom'] as const;
 
 export const ConfigSchema = Type.Object({
   databaseUrl: setting(
@@ -28,6 +29,10 @@ export const ConfigSchema = Type.Object({
     Type.Array(Type.Union(FACE_NAMES.map((f) => Type.Literal(f))), { minItems: 1, uniqueItems: true,
       default: [...FACE_NAMES], description: 'Comma list of faces to mount.' }),
     'TESSERA_FACES'),
+  usersAdminApi: setting(
+    Type.Union(USERS_ADMIN_APIS.map((a) => Type.Literal(a)), { default: 'fastapi-users',
+      description: 'Which API `/users`, `/users/me` and `/users/{id}` speak: FastAPI Users\' or the wisdom authorization service\'s (integer ids, names, roles).' }),
+    'TESSERA_USERS_ADMIN_API'),
   jwtAlg: setting(
     Type.Union(JWT_ALGS.map((a) => Type.Literal(a)), { default: 'EdDSA', description: 'Access-token signing algorithm.' }),
     'TESSERA_JWT_ALG'),

@@ -3,11 +3,13 @@ import { InvalidScope } from './errors.js';
 export interface ScopedUser {
   isSuperuser: boolean;
   scopes: string[];
+  /** Scopes held through roles (read with the user record). */
+  roleScopes?: string[];
 }
 
-/** `me` always, `admin` for superusers, plus what an admin granted. */
+/** `me` always, `admin` for superusers, plus what an admin granted, directly or through roles. */
 export function effectiveScopes(user: ScopedUser): string[] {
-  const set = new Set(['me', ...(user.isSuperuser ? ['admin'] : []), ...user.scopes]);
+  const set = new Set(['me', ...(user.isSuperuser ? ['admin'] : []), ...user.scopes, ...(user.roleScopes ?? [])]);
   return [...set];
 }
 

@@ -20,6 +20,10 @@ export interface NewUser {
   isSuperuser?: boolean;
   isVerified?: boolean;
   scopes?: string[];
+  firstName?: string | null;
+  lastName?: string | null;
+  /** Role names; names no role has are ignored (as wisdom does). */
+  roles?: string[];
 }
 
 export interface UserChanges {
@@ -30,10 +34,17 @@ export interface UserChanges {
   isSuperuser?: boolean;
   isVerified?: boolean;
   scopes?: string[];
+  firstName?: string | null;
+  lastName?: string | null;
+}
+
+/** What an admin may change through updateAccount: UserChanges plus the user's roles (by name). */
+export interface AccountChanges extends UserChanges {
+  roles?: string[];
 }
 
 export interface UserServiceDeps {
-  repos: Pick<Repos, 'users' | 'purposeTokens'>;
+  repos: Pick<Repos, 'users' | 'purposeTokens' | 'roles'>;
   hasher: PasswordHasher;
   policy: PasswordPolicy;
   sessions: SessionService;
@@ -68,8 +79,23 @@ export function createUserService(deps: UserServiceDeps) {
   /** Every path that sets a username goes through the PRECIS rule (username-rule.ts). */
   const username = (name: string | null | undefined) => (typeof name === 'string' ? prepareUsername(name) : name);
 
+  /** Gives the user exactly the roles of these names (unknown names are skipped) and returns the fresh record. */
+  async function assignRoles(id: string, names: string[]): Promise<UserRecord> {
+    const wanted = new Set(names);
+    const ids = (await repos.roles.listRoles()).filter((r) => wanted.has(r.name)).map((r) => r.id);
+    await repos.users.setRoles(id, ids);
+    return get(id);
+  }
+
   return {
     get,
+
+    /** The user with this integer account number (wisdom's account id). */
+    async getByAccountNumber(n: number): Promise<UserRecord> {
+      const user = await repos.users.findByAccountNumber(n);
+      if (!user) throw new UserNotFound();
+      return user;
+    },
 
     /**
      * The user an authenticated request speaks for. Changes made on this
@@ -94,13 +120,14 @@ export function createUserService(deps: UserServiceDeps) {
       const name = username(input.username) ?? null;
       const password = input.password === null ? null : policy.check(input.password, { ...input, username: name });
       const at = now();
-      return unique(async () => repos.users.insert({
+      const user = await unique(async () => repos.users.insert({
         id: randomUUID(), email: input.email ?? null, username: name,
         // Checked and hashed before the insert so a rejected password never creates a user.
         passwordHash: password === null ? null : await hasher.hash(password),
         isActive: input.isActive ?? true, isSuperuser: input.isSuperuser ?? false, isVerified: input.isVerified ?? false,
-        scopes: input.scopes ?? [], createdAt: at, updatedAt: at,
+        scopes: input.scopes ?? [], createdAt: at, updatedAt: at, firstName: input.firstName ?? null, lastName: input.lastName ?? null,
       }));
+      return input.roles?.length ? assignRoles(user.id, input.roles) : user;
     },
 
     /**
@@ -127,6 +154,8 @@ export function createUserService(deps: UserServiceDeps) {
       const nextEmail = patch.email === undefined ? user.email : patch.email;
       const nextUsername = patch.username === undefined ? user.username : patch.username;
       if (!nextEmail && !nextUsername) throw new InvalidIdentifier();
+      if (changes.firstName !== undefined) patch.firstName = changes.firstName;
+      if (changes.lastName !== undefined) patch.lastName = changes.lastName;
       if (changes.password !== undefined) {
         const identity = { email: changes.email ?? user.email, username: nextUsername };
         patch.passwordHash = await hasher.hash(policy.check(changes.password, identity));
@@ -161,6 +190,18 @@ export function createUserService(deps: UserServiceDeps) {
      */
     async deactivate(id: string, actor: Principal): Promise<void> {
       await this.update(id, { isActive: false }, { actor, asAdmin: true });
+    },
+
+    /**
+     * update() by an admin, then the user's roles when given (unknown names are skipped),
+     * then, when asked (wisdom's admin update logs the user out whatever it changed), the end
+     * of every session of the user.
+     */
+    async updateAccount(id: string, changes: AccountChanges, ctx: { actor: Principal; endSessions?: boolean }): Promise<UserRecord> {
+      let updated = await this.update(id, changes, { actor: ctx.actor, asAdmin: true });
+      if (changes.roles !== undefined) updated = await assignRoles(id, changes.roles);
+      if (ctx.endSessions) await sessions.endUserSessions(id);
+      return updated;
     },
 
     /** Deletes a user after ending its sessions, so its live access tokens stop working at once. */

@@ -1,6 +1,8 @@
 import { Algorithm, hash as argonHash, verify as argonVerify } from '@node-rs/argon2';
 import type { Argon2Threads } from './argon2-threads.js';
-import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { verifyForeign } from './foreign-hashes.js';
+import { inspectHash } from './hash-schemes.js';
 
 export interface Argon2Params {
   memoryCost: number; // KiB
@@ -13,7 +15,7 @@ export const OWASP_ARGON2: Argon2Params = { memoryCost: 19_456, timeCost: 2, par
 
 export interface PasswordHasher {
   hash(password: string): Promise<string>;
-  /** Checks a password against any known scheme (argon2*, bcrypt, scrypt PHC). */
+  /** Checks a password against any known scheme (hash-schemes.ts: argon2*, bcrypt, passlib's, Django's, scrypt PHC). */
   verify(phc: string, password: string): Promise<boolean>;
   /** True when a stored hash is not argon2id at the current parameters. */
   needsRehash(phc: string): boolean;
@@ -26,7 +28,7 @@ export interface PasswordHasher {
 const ARGON_PARAMS = /^\$argon2(id|i|d)\$v=\d+\$m=(\d+),t=(\d+),p=(\d+)\$/;
 
 /**
- * argon2id (and verification of imported bcrypt/scrypt hashes). With `threads`
+ * argon2id (and verification of imported hashes of other schemes). With `threads`
  * argon2 runs on dedicated threads (argon2-threads.ts), as the server does;
  * without, on the libuv pool (the CLI, which hashes once).
  */
@@ -38,45 +40,38 @@ export function createPasswordHasher(params: Argon2Params, threads?: Argon2Threa
   // Hashed once, lazily, so `burn` verifies against a real hash of the same cost.
   let dummy: Promise<string> | undefined;
 
+  function needsRehash(phc: string): boolean {
+    const m = ARGON_PARAMS.exec(phc);
+    return !m || m[1] !== 'id' || Number(m[2]) !== params.memoryCost || Number(m[3]) !== params.timeCost || Number(m[4]) !== params.parallelism;
+  }
+
+  async function burn(password: string): Promise<void> {
+    dummy ??= argon.hash(randomBytes(16).toString('hex'));
+    await argon.verify(await dummy, password).catch(() => false);
+  }
+
+  /** Hashes outside the bounds of hash-schemes.ts never verify (the importer refuses them first). */
+  async function verifyOther(phc: string, password: string): Promise<boolean> {
+    const found = inspectHash(phc);
+    if (found.status !== 'ok') return false;
+    if (found.scheme.kind === 'argon2') return argon.verify(phc, password);
+    return verifyForeign(found.scheme, phc, password);
+  }
+
   return {
     hash: (password) => argon.hash(password),
 
     async verify(phc, password) {
-      try {
-        if (phc.startsWith('$argon2')) return await argon.verify(phc, password);
-        // Loaded on first use: only imported hashes need it, and it costs start time and memory.
-        if (/^\$2[abxy]\$\d\d\$/.test(phc)) return await (await import('bcryptjs')).compare(password, phc);
-        if (phc.startsWith('$scrypt$')) return await verifyScrypt(phc, password);
-      } catch {
-        return false; // a malformed stored hash never authenticates
-      }
-      return false;
+      if (!needsRehash(phc)) return argon.verify(phc, password).catch(() => false);
+      // Any other scheme (an imported or older hash) also spends one argon2 verification at
+      // the current parameters, alongside: the login then takes at least what an unknown
+      // user's does, so timing does not tell which accounts were imported.
+      const [ok] = await Promise.all([verifyOther(phc, password).catch(() => false), burn(password)]);
+      return ok; // a malformed stored hash never authenticates
     },
 
-    needsRehash(phc) {
-      const m = ARGON_PARAMS.exec(phc);
-      return !m || m[1] !== 'id' || Number(m[2]) !== params.memoryCost || Number(m[3]) !== params.timeCost || Number(m[4]) !== params.parallelism;
-    },
-
-    async burn(password) {
-      dummy ??= argon.hash(randomBytes(16).toString('hex'));
-      await argon.verify(await dummy, password).catch(() => false);
-    },
-
+    needsRehash,
+    burn,
     close: async () => threads?.close(),
   };
-}
-
-/** PHC scrypt as written by passlib and others: $scrypt$ln=15,r=8,p=1$<salt b64>$<hash b64>. */
-async function verifyScrypt(phc: string, password: string): Promise<boolean> {
-  const m = /^\$scrypt\$ln=(\d+),r=(\d+),p=(\d+)\$([^$]+)\$([^$]+)$/.exec(phc);
-  if (!m) return false;
-  const [, ln, r, p, salt, expectedB64] = m;
-  const expected = Buffer.from(expectedB64!, 'base64');
-  const N = 2 ** Number(ln);
-  const derived = await new Promise<Buffer>((resolve, reject) =>
-    scrypt(password, Buffer.from(salt!, 'base64'), expected.length,
-      { N, r: Number(r), p: Number(p), maxmem: 256 * N * Number(r) + 1024 * 1024 },
-      (err, key) => (err ? reject(err) : resolve(key))));
-  return derived.length === expected.length && timingSafeEqual(derived, expected);
 }

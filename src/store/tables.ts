@@ -23,6 +23,39 @@ export interface UsersTable {
   updated_at: number;
   /** Moved by every password change or reset, deactivation and deletion (migration 0005). */
   credentials_version: Generated<number>;
+  /** Integer account number (wisdom's account id), unique, handed out from counters.account_number. */
+  account_number: number;
+  first_name: string | null;
+  last_name: string | null;
+}
+
+export interface CountersTable {
+  name: string;
+  value: number;
+}
+
+/** Described scopes (wisdom's `scopes` table): users hold scopes by `value`, roles by `id`. */
+export interface ScopeDefinitionsTable {
+  id: Generated<number>;
+  name: string;
+  description: Generated<string>;
+  value: string;
+}
+
+export interface RolesTable {
+  id: Generated<number>;
+  name: string;
+  description: Generated<string>;
+}
+
+export interface RoleScopesTable {
+  role_id: number;
+  scope_id: number;
+}
+
+export interface UserRolesTable {
+  user_id: string;
+  role_id: number;
 }
 
 export interface SessionsTable {
@@ -114,4 +147,9 @@ export interface Database {
   access_tokens: AccessTokensTable;
   purpose_tokens: PurposeTokensTable;
   signing_keys: SigningKeysTable;
+  counters: CountersTable;
+  scope_definitions: ScopeDefinitionsTable;
+  roles: RolesTable;
+  role_scopes: RoleScopesTable;
+  user_roles: UserRolesTable;
 }

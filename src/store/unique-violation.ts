@@ -13,6 +13,14 @@ const INDEX_FIELDS: Record<string, string> = {
   'users.username_normalized': 'username',
   users_username_skeleton_uq: 'username',
   'users.username_skeleton': 'username',
+  users_account_number_uq: 'account_number',
+  'users.account_number': 'account_number',
+  scope_definitions_name_key: 'scope_name',
+  'scope_definitions.name': 'scope_name',
+  scope_definitions_value_key: 'scope_value',
+  'scope_definitions.value': 'scope_value',
+  roles_name_key: 'role_name',
+  'roles.name': 'role_name',
 };
 
 /** Maps SQLite and PostgreSQL unique-constraint errors to UniqueViolation; rethrows anything else. */

@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withUserCache } from '../../src/store/repos/cached-users.js';
-import { createUsersRepo, type UserRecord } from '../../src/store/repos/users-repo.js';
+import { createUsersRepo, type NewUserRecord } from '../../src/store/repos/users-repo.js';
 import { DIALECTS } from '../support/harness.js';
 import { openStore, type TestStore } from '../support/store.js';
 
 const T = 1_700_000_000_000;
-const user = (over: Partial<UserRecord> = {}): UserRecord => ({
+const user = (over: Partial<NewUserRecord> = {}): NewUserRecord => ({
   id: randomUUID(), email: `${randomUUID()}@camelot.bt`, username: null, passwordHash: '$argon2id$x', isActive: true,
-  isSuperuser: false, isVerified: false, scopes: [], createdAt: T, updatedAt: T, credentialsVersion: 0, ...over,
+  isSuperuser: false, isVerified: false, scopes: [], createdAt: T, updatedAt: T, ...over,
 });
 
 /** The per-request user cache over a real database: what this instance writes shows at once, others' within the TTL. */

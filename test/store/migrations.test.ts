@@ -5,6 +5,7 @@ import { createDb, dialectOf, migrateToLatest } from '../../src/store/create-db.
 import { migrationProvider } from '../../src/store/migrations/index.js';
 import { createRepos } from '../../src/store/repos/index.js';
 import { DIALECTS, freshDb, type TestDb } from '../support/harness.js';
+import { insertUsersBefore0003, openMigratedTo } from '../support/store.js';
 
 const T = 1_700_000_000_000;
 
@@ -70,6 +71,31 @@ describe.each(DIALECTS)('migrations (%s)', (dialect) => {
       const repos = createRepos(db);
       expect((await repos.oauthAccounts.listForUser('u-1'))[0]!.emailVerified).toBe(true);
       expect((await repos.oauthAccounts.listForUser('u-2'))[0]!.emailVerified).toBe(false);
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it('0003 numbers existing users 1, 2, 3 in creation order; new users get the next number, never a used one', async () => {
+    const db = await openMigratedTo(fresh(), '0002-oauth-accounts');
+    try {
+      // Rows as 0002 knew them, created out of alphabetical and clock order: insertion (seq) decides.
+      const ids = ['c', 'a', 'b'].map((n) => `${n}${randomUUID().slice(1)}`);
+      await insertUsersBefore0003(db, ids, T);
+      await migrateToLatest(db);
+      const repos = createRepos(db);
+      expect(await Promise.all(ids.map(async (id) => (await repos.users.findById(id))?.accountNumber))).toEqual([1, 2, 3]);
+      expect(await repos.users.findById(ids[0]!)).toMatchObject({ firstName: null, lastName: null, roles: [], roleScopes: [] });
+
+      const user = (n: string) => ({ id: randomUUID(), email: `${n}@new.bt`, username: null, passwordHash: null, isActive: true, isSuperuser: false, isVerified: false, scopes: [], createdAt: T, updatedAt: T });
+      const fourth = await repos.users.insert(user('four'));
+      expect(fourth.accountNumber).toBe(4);
+      await repos.users.delete(fourth.id);
+      expect((await repos.users.insert(user('five'))).accountNumber).toBe(5);
+      // An import keeps its numbers; the counter moves past them.
+      expect((await repos.users.insert({ ...user('imported'), accountNumber: 40 })).accountNumber).toBe(40);
+      expect((await repos.users.insert(user('after'))).accountNumber).toBe(41);
+      expect((await repos.roles.listScopes()).map((s) => [s.id, s.value])).toEqual([[1, 'admin'], [2, 'me']]);
     } finally {
       await db.destroy();
     }

@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { UserRecord } from '../../src/store/repos/index.js';
+import type { NewUserRecord } from '../../src/store/repos/index.js';
 import { UniqueViolation } from '../../src/store/unique-violation.js';
 import { DIALECTS } from '../support/harness.js';
 import { openStore, type TestStore } from '../support/store.js';
 
 let clock = 1_700_000_000_000;
-const user = (over: Partial<UserRecord> = {}): UserRecord => {
+const user = (over: Partial<NewUserRecord> = {}): NewUserRecord => {
   clock += 1;
   return {
     id: randomUUID(), email: null, username: null, passwordHash: '$argon2id$x', isActive: true, isSuperuser: false,
-    isVerified: false, scopes: [], createdAt: clock, updatedAt: clock, credentialsVersion: 0, ...over,
+    isVerified: false, scopes: [], createdAt: clock, updatedAt: clock, ...over,
   };
 };
 
@@ -22,8 +22,9 @@ describe.each(DIALECTS)('users repo contract (%s)', (dialect) => {
 
   it('round-trips every field', async () => {
     const u = user({ email: 'Arthur@Camelot.bt', username: 'Arthur', isSuperuser: true, isVerified: true, isActive: false, scopes: ['a:b', 'c'] });
-    await users().insert(u);
-    expect(await users().findById(u.id)).toEqual(u);
+    const inserted = await users().insert(u);
+    expect(inserted).toEqual({ ...u, accountNumber: expect.any(Number), firstName: null, lastName: null, roles: [], roleScopes: [] });
+    expect(await users().findById(u.id)).toEqual(inserted);
     expect(await users().findById(randomUUID())).toBeUndefined();
   });
 

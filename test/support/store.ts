@@ -1,4 +1,6 @@
+import { Migrator, sql } from 'kysely';
 import { createDb, migrateToLatest, type Db } from '../../src/store/create-db.js';
+import { migrationProvider } from '../../src/store/migrations/index.js';
 import { createRepos, type Repos } from '../../src/store/repos/index.js';
 import { freshDb, type Dialect, type TestDb } from './harness.js';
 
@@ -29,4 +31,20 @@ export async function openStore(dialect: Dialect): Promise<TestStore> {
       await testDb.drop();
     },
   };
+}
+
+/** A connection to `testDb` migrated up to (and including) the named migration only: to test a later one on old data. */
+export async function openMigratedTo(testDb: TestDb, name: string): Promise<Db> {
+  const db = await createDb({ url: testDb.url, ...(testDb.schema ? { schema: testDb.schema } : {}) });
+  const { error } = await new Migrator({ db, provider: migrationProvider, ...(testDb.schema ? { migrationTableSchema: testDb.schema } : {}) }).migrateTo(name);
+  if (error) throw error;
+  return db;
+}
+
+/** Users as migration 0002 stored them (no account number, no names), in this order. */
+export async function insertUsersBefore0003(db: Db, ids: string[], createdAt: number): Promise<void> {
+  for (const [i, id] of ids.entries()) {
+    await sql`insert into users (id, email, email_normalized, is_active, is_superuser, is_verified, scopes, created_at, updated_at)
+      values (${id}, ${`${i}@old.bt`}, ${`${i}@old.bt`}, 1, 0, 0, '[]', ${createdAt - i}, ${createdAt - i})`.execute(db);
+  }
 }

@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001-initial.js';
 import * as m0002 from './0002-oauth-accounts.js';
+import * as m0003 from './0003-accounts-roles.js';
 import * as m0004 from './0004-account-hardening.js';
 import * as m0005 from './0005-credentials-version.js';
 import * as m0006 from './0006-opaque-access-tokens.js';
@@ -9,6 +10,7 @@ import * as m0006 from './0006-opaque-access-tokens.js';
 const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
   '0002-oauth-accounts': m0002,
+  '0003-accounts-roles': m0003,
   '0004-account-hardening': m0004,
   '0005-credentials-version': m0005,
   '0006-opaque-access-tokens': m0006,

@@ -22,6 +22,8 @@ export type CachedUsersRepo = UsersRepo & {
   peekCached(id: string): UserRecord | undefined;
   /** Drops this instance's copy of a user another instance changed. */
   forgetCached(id: string): void;
+  /** Drops every copy: a role's scopes changed, which any user may hold. */
+  forgetAllCached(): void;
 };
 
 /**
@@ -63,9 +65,14 @@ export function withUserCache(repo: UsersRepo, opts: UserCacheOptions): CachedUs
     replacePasswordHash: writing(repo.replacePasswordHash.bind(repo)),
     retireCredentials: writing(repo.retireCredentials.bind(repo)),
     delete: writing(repo.delete.bind(repo)),
+    setRoles: writing(repo.setRoles.bind(repo)),
 
     peekCached,
     forgetCached: forget,
+    forgetAllCached() {
+      generation++;
+      rows.clear();
+    },
 
     async findByIdCached(id: string): Promise<UserRecord | undefined> {
       const hit = peekCached(id);

@@ -8,6 +8,7 @@ import { createSigningKeysRepo } from './signing-keys-repo.js';
 import { createOAuthAccountsRepo } from './oauth-accounts-repo.js';
 import { createServerSecretsRepo } from './server-secrets-repo.js';
 import { createAccessTokensRepo } from './access-tokens-repo.js';
+import { createRolesRepo } from './roles-repo.js';
 
 export interface RepoOptions {
   /** How long a user read for a per-request check may be reused (cached-users.ts); 0, the default, never. */
@@ -26,11 +27,13 @@ export function createRepos(db: Db, opts: RepoOptions = {}) {
     signingKeys: createSigningKeysRepo(db),
     oauthAccounts: createOAuthAccountsRepo(db),
     serverSecrets: createServerSecretsRepo(db),
+    roles: createRolesRepo(db),
   };
 }
 
 export type Repos = ReturnType<typeof createRepos>;
 export type { NewUserRecord, UserRecord, UserPatch, UserListQuery } from './users-repo.js';
+export type { ScopeDefinition, RoleRecord, NewScopeDefinition, NewRole } from './roles-repo.js';
 export { normalizeLogin } from './users-repo.js';
 export type { SessionRecord } from './sessions-repo.js';
 export type { RefreshTokenRecord, RefreshTokenWithSession } from './refresh-tokens-repo.js';

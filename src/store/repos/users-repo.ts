@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../create-db.js';
+import { dialectOf } from '../dialect.js';
 import type { UsersTable } from '../tables.js';
 import { rethrowUnique } from '../unique-violation.js';
 import { usernameSkeleton } from '../username-skeleton.js';
@@ -21,12 +22,25 @@ export interface UserRecord {
    * session is opened only while the version read at its password check is still current.
    */
   credentialsVersion: number;
+  /** Integer account number (wisdom's account id): unique, never reused. */
+  accountNumber: number;
+  firstName: string | null;
+  lastName: string | null;
+  /** Names of the user's roles, in role-id order. */
+  roles: string[];
+  /** The scope values the user holds through its roles (read with the row: no extra query per token check). */
+  roleScopes: string[];
 }
 
-/** What a new user is stored with; its credentials version starts at 0. */
-export type NewUserRecord = Omit<UserRecord, 'credentialsVersion'>;
+/**
+ * What insert takes: its credentials version starts at 0; the account number is handed out
+ * unless given (an import keeps its ids).
+ */
+export type NewUserRecord = Omit<UserRecord, 'credentialsVersion' | 'accountNumber' | 'firstName' | 'lastName' | 'roles' | 'roleScopes'>
+  & Partial<Pick<UserRecord, 'accountNumber' | 'firstName' | 'lastName'>>;
 
-export type UserPatch = Partial<Omit<UserRecord, 'id' | 'createdAt' | 'credentialsVersion'>>;
+/** Roles are changed through setRoles; the number never changes. */
+export type UserPatch = Partial<Omit<UserRecord, 'id' | 'createdAt' | 'credentialsVersion' | 'accountNumber' | 'roles' | 'roleScopes'>>;
 
 export interface UserListQuery {
   limit: number;
@@ -37,7 +51,9 @@ export interface UserListQuery {
 /** Lower-cased, NFKC-folded key used for case-insensitive uniqueness of emails and usernames. */
 export const normalizeLogin = (s: string): string => s.normalize('NFKC').trim().toLowerCase();
 
-const toRecord = (r: Omit<UsersTable, 'seq' | 'username_skeleton' | 'credentials_version'> & { credentials_version: number }): UserRecord => ({
+type UserRow = Omit<UsersTable, 'seq' | 'username_skeleton' | 'credentials_version'> & { credentials_version: number; role_names: string; role_scopes: string };
+
+const toRecord = (r: UserRow): UserRecord => ({
   id: r.id,
   email: r.email,
   username: r.username,
@@ -49,6 +65,11 @@ const toRecord = (r: Omit<UsersTable, 'seq' | 'username_skeleton' | 'credentials
   createdAt: Number(r.created_at),
   updatedAt: Number(r.updated_at),
   credentialsVersion: Number(r.credentials_version),
+  accountNumber: Number(r.account_number),
+  firstName: r.first_name,
+  lastName: r.last_name,
+  roles: JSON.parse(r.role_names) as string[],
+  roleScopes: JSON.parse(r.role_scopes) as string[],
 });
 
 function toRow(p: UserPatch): Partial<Omit<UsersTable, 'seq' | 'credentials_version'>> {
@@ -64,30 +85,84 @@ function toRow(p: UserPatch): Partial<Omit<UsersTable, 'seq' | 'credentials_vers
   if (p.isSuperuser !== undefined) row.is_superuser = p.isSuperuser ? 1 : 0;
   if (p.isVerified !== undefined) row.is_verified = p.isVerified ? 1 : 0;
   if (p.scopes !== undefined) row.scopes = JSON.stringify(p.scopes);
+  if (p.firstName !== undefined) row.first_name = p.firstName;
+  if (p.lastName !== undefined) row.last_name = p.lastName;
   if (p.updatedAt !== undefined) row.updated_at = p.updatedAt;
   return row;
 }
 
 const COLUMNS = ['id', 'email', 'email_normalized', 'username', 'username_normalized', 'password_hash',
-  'is_active', 'is_superuser', 'is_verified', 'scopes', 'created_at', 'updated_at', 'credentials_version'] as const;
+  'is_active', 'is_superuser', 'is_verified', 'scopes', 'created_at', 'updated_at', 'credentials_version', 'account_number', 'first_name', 'last_name'] as const;
+
+/**
+ * The user's role names and the scopes its roles grant, as JSON arrays (text), computed in the
+ * row's own query: every read of a user, the per-request one included, carries them.
+ */
+function roleColumns(db: Db) {
+  const scopesOf = sql`select distinct sd.value as v from user_roles ur join role_scopes rs on rs.role_id = ur.role_id
+    join scope_definitions sd on sd.id = rs.scope_id where ur.user_id = users.id`;
+  const namesOf = sql`from user_roles ur join roles r on r.id = ur.role_id where ur.user_id = users.id`;
+  if (dialectOf(db) === 'postgres') {
+    return [
+      sql<string>`(select coalesce(json_agg(r.name order by r.id), '[]'::json)::text ${namesOf})`.as('role_names'),
+      sql<string>`(select coalesce(json_agg(x.v order by x.v), '[]'::json)::text from (${scopesOf}) x)`.as('role_scopes'),
+    ];
+  }
+  return [
+    sql<string>`(select json_group_array(name) from (select r.name ${namesOf} order by r.id))`.as('role_names'),
+    sql<string>`(select json_group_array(v) from (${scopesOf} order by v))`.as('role_scopes'),
+  ];
+}
 
 /** Escapes LIKE wildcards so a search for "a_b%" matches those characters literally. */
 const likePattern = (q: string) => `%${normalizeLogin(q).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 export function createUsersRepo(db: Db) {
+  const ROLES = roleColumns(db);
+  const users = () => db.selectFrom('users').select(COLUMNS).select(ROLES);
   // Read on every authenticated request (guards, introspection, refresh): compiled once.
-  const byId = precompile(db, 1, (id: string) => db.selectFrom('users').select(COLUMNS).where('id', '=', id));
-  const byLogin = precompile(db, 1, (key: string) => db.selectFrom('users').select(COLUMNS)
+  const byId = precompile(db, 1, (id: string) => users().where('id', '=', id));
+  const byLogin = precompile(db, 1, (key: string) => users()
     .where((eb) => eb.or([eb('email_normalized', '=', key), eb('username_normalized', '=', key)])));
+
+  /** The next account number, atomically (one row update); a failed insert leaves a gap, never a duplicate. */
+  async function nextAccountNumber(): Promise<number> {
+    const r = await db.updateTable('counters').set((eb) => ({ value: eb('value', '+', 1) }))
+      .where('name', '=', 'account_number').returning('value').executeTakeFirstOrThrow();
+    return Number(r.value);
+  }
+
+  /** A number given from outside (an import): the counter moves past it first, so it is never handed out again. */
+  async function reserveAccountNumber(n: number): Promise<number> {
+    await db.updateTable('counters').set({ value: sql<number>`case when value < ${n} then ${n} else value end` })
+      .where('name', '=', 'account_number').execute();
+    return n;
+  }
+
   return {
     async insert(u: NewUserRecord): Promise<UserRecord> {
-      const row = { ...toRow(u), id: u.id, created_at: u.createdAt, updated_at: u.updatedAt } as Omit<UsersTable, 'seq' | 'credentials_version'>;
+      const accountNumber = u.accountNumber === undefined ? await nextAccountNumber() : await reserveAccountNumber(u.accountNumber);
+      const record: UserRecord = { firstName: null, lastName: null, ...u, accountNumber, roles: [], roleScopes: [], credentialsVersion: 0 };
+      const row = { ...toRow(record), id: u.id, created_at: u.createdAt, updated_at: u.updatedAt, account_number: accountNumber } as Omit<UsersTable, 'seq' | 'credentials_version'>;
       try {
         await db.insertInto('users').values(row).execute();
       } catch (err) {
         rethrowUnique(err);
       }
-      return { ...u, credentialsVersion: 0 };
+      return record;
+    },
+
+    async findByAccountNumber(n: number): Promise<UserRecord | undefined> {
+      const r = await users().where('account_number', '=', n).executeTakeFirst();
+      return r && toRecord(r);
+    },
+
+    /** Replaces the user's roles (by role id) in one transaction. */
+    async setRoles(id: string, roleIds: number[]): Promise<void> {
+      await db.transaction().execute(async (trx) => {
+        await trx.deleteFrom('user_roles').where('user_id', '=', id).execute();
+        if (roleIds.length > 0) await trx.insertInto('user_roles').values([...new Set(roleIds)].map((role_id) => ({ user_id: id, role_id }))).execute();
+      });
     },
 
     async findById(id: string): Promise<UserRecord | undefined> {
@@ -96,7 +171,7 @@ export function createUsersRepo(db: Db) {
     },
 
     async findByEmail(email: string): Promise<UserRecord | undefined> {
-      const r = await db.selectFrom('users').select(COLUMNS).where('email_normalized', '=', normalizeLogin(email)).executeTakeFirst();
+      const r = await users().where('email_normalized', '=', normalizeLogin(email)).executeTakeFirst();
       return r && toRecord(r);
     },
 
@@ -159,7 +234,7 @@ export function createUsersRepo(db: Db) {
         ]));
       }
       const [rows, count] = await Promise.all([
-        base.select(COLUMNS).orderBy('seq').limit(query.limit).offset(query.offset).execute(),
+        base.select(COLUMNS).select(ROLES).orderBy('seq').limit(query.limit).offset(query.offset).execute(),
         base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
       ]);
       return { items: rows.map(toRecord), total: Number(count.n) };

@@ -5,6 +5,7 @@ import { introspectionRoutes } from './introspection-routes.js';
 import { metadataRoutes } from './metadata-routes.js';
 import { refuseRepeated } from './params.js';
 import { tokenRoutes } from './token-routes.js';
+import { wisdomUsersRoutes } from '../users/wisdom/routes.js';
 
 /** The OAuth 2.0 face: /oauth/* and /.well-known/*, errors as RFC 6749 §5.2 `{"error", "error_description"}`. */
 export async function oauth2Face(app: FastifyInstance, opts: { container: Container }): Promise<void> {
@@ -20,4 +21,8 @@ export async function oauth2Face(app: FastifyInstance, opts: { container: Contai
     await oauth.register(introspectionRoutes, opts);
   });
   await app.register(metadataRoutes, opts);
+  // wisdom's service had its /users API next to its OAuth2 endpoints: a deployment replacing it
+  // with this face alone (no users face) still gets it.
+  const { config } = opts.container;
+  if (config.usersAdminApi === 'wisdom' && !config.faces.includes('users')) await app.register(wisdomUsersRoutes, opts);
 }

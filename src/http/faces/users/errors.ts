@@ -59,7 +59,8 @@ function withoutNullBranches(errors: AjvError[]): AjvError[] {
   return errors.filter((v) => !isNoise(v) || !real.has(v.instancePath));
 }
 
-function validationDetail(err: FastifyError) {
+/** FastAPI's 422 `detail` list for an ajv failure (also what the wisdom service, a FastAPI app, answers). */
+export function validationDetail(err: FastifyError) {
   const part = err.validationContext === 'querystring' ? 'query' : err.validationContext === 'params' ? 'path' : (err.validationContext ?? 'body');
   return withoutNullBranches(err.validation ?? []).map((v) => {
     const path = v.instancePath.split('/').filter(Boolean).map((s) => (/^\d+$/.test(s) ? Number(s) : s));
