@@ -111,10 +111,10 @@ export function createUserService(deps: UserServiceDeps) {
       if (changes.email !== undefined) patch.email = changes.email;
       if (emailChanged) patch.isVerified = false;
       if (changes.username !== undefined) patch.username = changes.username;
-      // Every path (users face, admin, other faces) keeps something to log in with.
+      // Every path (users face, admin, other faces) leaves the user something to log in with.
       const email = patch.email === undefined ? user.email : patch.email;
       const username = patch.username === undefined ? user.username : patch.username;
-      if (!email && !username) throw new InvalidIdentifier();
+      if ((patch.email !== undefined || patch.username !== undefined) && !email && !username) throw new InvalidIdentifier();
       if (changes.password !== undefined) {
         const identity = { email: changes.email ?? user.email, username: changes.username === undefined ? user.username : changes.username };
         patch.passwordHash = await hasher.hash(policy.check(changes.password, identity));
