@@ -150,10 +150,10 @@ export function createUserService(deps: UserServiceDeps) {
       if (changes.email !== undefined) patch.email = changes.email;
       if (emailChanged) patch.isVerified = false;
       if (changes.username !== undefined) patch.username = username(changes.username) ?? null;
-      // Every path (users face, admin, other faces) keeps something to log in with.
+      // Every path (users face, admin, other faces) leaves the user something to log in with.
       const nextEmail = patch.email === undefined ? user.email : patch.email;
       const nextUsername = patch.username === undefined ? user.username : patch.username;
-      if (!nextEmail && !nextUsername) throw new InvalidIdentifier();
+      if ((patch.email !== undefined || patch.username !== undefined) && !nextEmail && !nextUsername) throw new InvalidIdentifier();
       if (changes.firstName !== undefined) patch.firstName = changes.firstName;
       if (changes.lastName !== undefined) patch.lastName = changes.lastName;
       if (changes.password !== undefined) {

@@ -52,6 +52,16 @@ describe.each(DIALECTS)('refresh tokens repo contract (%s)', (dialect) => {
     }
   });
 
+  it('deleteById drops that token only, once', async () => {
+    const { s, t } = await withSession();
+    const sibling = { id: randomUUID(), sessionId: s.id, tokenHash: `hash-${randomUUID()}`, createdAt: T, expiresAt: T + 1000, usedAt: null };
+    await st.repos.refreshTokens.insert(sibling);
+    expect(await st.repos.refreshTokens.deleteById(t.id)).toBe(true);
+    expect(await st.repos.refreshTokens.deleteById(t.id)).toBe(false);
+    expect(await st.repos.refreshTokens.findByHash(t.tokenHash)).toBeUndefined();
+    expect((await st.repos.refreshTokens.findByHash(sibling.tokenHash))?.id).toBe(sibling.id);
+  });
+
   it('deleteForSession drops that session\'s tokens only', async () => {
     const a = await withSession();
     const b = await withSession();

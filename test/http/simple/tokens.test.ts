@@ -4,11 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, startServer, type TestServer } from '../../support/harness.js';
 import { claimsOf, PASS, qs, simpleSession, simpleSignup, simpleToken } from '../../support/faces-client.js';
 
-/** Deactivates a user the way an admin does (core), which also ends its sessions. */
+/** Deactivates a user as ipseity's clients do: DELETE /user with a password token. */
 async function deactivate(s: TestServer, login: string) {
-  const user = (await s.container.repos.users.findByLogin(login))!;
-  const actor = { userId: user.id, sid: 'admin', scope: ['admin'], fresh: true, claims: {} as never };
-  await s.container.users.update(user.id, { isActive: false }, { actor, asAdmin: true });
+  const res = await s.app.inject({ method: 'DELETE', url: '/user', headers: { authorization: `Bearer ${await simpleToken(s.app, login)}` } });
+  if (res.statusCode !== 204) throw new Error(`DELETE /user failed: ${res.statusCode} ${res.body}`);
 }
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
