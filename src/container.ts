@@ -26,6 +26,7 @@ import { createRepos } from './store/repos/index.js';
 import { memoryCounters, redisCounters, withFallback } from './store/rate-counters.js';
 import { createRedisClient } from './store/redis-client.js';
 import { connectRevocationChannel } from './store/redis-revocations.js';
+import { createMetrics } from './metrics/metrics.js';
 
 export interface ContainerOptions {
   config: Config;
@@ -58,6 +59,7 @@ export async function createContainer(opts: ContainerOptions) {
   const { config, logger } = opts;
   const now = opts.now ?? Date.now;
   const publicUrl = publicUrlOf(config);
+  const metrics = createMetrics();
 
   const db = await openDatabase({ url: config.databaseUrl, ...(opts.dbSchema ? { schema: opts.dbSchema } : {}) }).catch(namingTheSetting);
   const revocationPollMs = opts.revocationPollMs ?? REVOCATION_POLL_MS;
@@ -100,6 +102,7 @@ export async function createContainer(opts: ContainerOptions) {
   const revocations = createRevocationList(repos.sessions, {
     windowMs: (config.accessTokenTtl + 60) * 1000, pollMs: revocationPollMs, now,
     onError: (err) => logger.warn({ err }, 'revocation poll failed'),
+    onRevoked: () => metrics.sessionsRevoked.inc(),
     ...(revocationChannel ? { broadcast: revocationChannel.publish } : {}),
   });
   await revocations.start();
@@ -109,6 +112,7 @@ export async function createContainer(opts: ContainerOptions) {
   const hasher = queueHashing(createPasswordHasher(opts.hashParams ?? {
     memoryCost: config.argon2MemoryKib, timeCost: config.argon2Iterations, parallelism: config.argon2Parallelism,
   }, createArgon2Threads(limits.concurrency)), { ...limits, admit: 2 * limits.concurrency });
+  metrics.observeHashQueue(hasher);
   const policy = createPasswordPolicy({
     minLength: config.passwordMinLength, maxLength: config.passwordMaxLength, commonPasswords: await loadCommonPasswords(config.passwordMinLength),
   });
@@ -141,7 +145,7 @@ export async function createContainer(opts: ContainerOptions) {
 
   return {
     config, logger, publicUrl, db, repos, keys, accessTokens, revocations, hasher, policy, mailer, redis, rateCounters,
-    sessions, auth, users, accountTokens, introspection, tokenRevocation, socialLogin,
+    sessions, auth, users, accountTokens, introspection, tokenRevocation, socialLogin, metrics,
 
     async close(): Promise<void> {
       clearInterval(keyReload);

@@ -18,6 +18,14 @@ export function defaultHashingLimits(): HashingLimits {
   return { concurrency, maxQueue: 32 * concurrency };
 }
 
+/** A hasher behind the queue, which also tells how full the queue is (metrics read it at scrape time). */
+export interface QueuedHasher extends PasswordHasher {
+  /** Calls waiting for a slot. */
+  waiting(): number;
+  /** Calls handed to the hasher (at most `admit`). */
+  running(): number;
+}
+
 /**
  * Wraps a hasher so its expensive calls (hash, verify, burn) are handed to it
  * at most `admit` at a time, with a bounded FIFO queue behind them. Beyond the
@@ -27,7 +35,7 @@ export function defaultHashingLimits(): HashingLimits {
  * one ready to start the moment it ends; still only `concurrency` hashes hold
  * their memory at once.
  */
-export function queueHashing(hasher: PasswordHasher, limits: HashingLimits & { admit?: number }): PasswordHasher {
+export function queueHashing(hasher: PasswordHasher, limits: HashingLimits & { admit?: number }): QueuedHasher {
   const admit = limits.admit ?? limits.concurrency;
   let active = 0;
   const waiting: (() => void)[] = [];
@@ -52,5 +60,7 @@ export function queueHashing(hasher: PasswordHasher, limits: HashingLimits & { a
     burn: (password) => run(() => hasher.burn(password)),
     needsRehash: (phc) => hasher.needsRehash(phc),
     close: () => hasher.close(),
+    waiting: () => waiting.length,
+    running: () => active,
   };
 }
