@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, freePort, runCommand, tempDir, waitFor, type Proc } from '../support/process.js';
+import { ROOT, freePort, isRunning, runCommand, serverPid, tempDir, waitFor, type Proc } from '../support/process.js';
 
 /**
  * No container runtime runs where the suite runs, so this replays the
@@ -115,6 +115,17 @@ describe('the Dockerfile, replayed on the host', () => {
       expect(await server.exited).toBe(0);
     });
   });
+
+  it('the same production tree starts with `npm run start:prod` (no tsc there), and stops on SIGTERM to npm', async () => {
+    const npmPort = await freePort();
+    const npm = runCommand('npm', ['run', 'start:prod'], { ...env, TESSERA_PORT: String(npmPort) }, runtime);
+    await waitFor(`http://127.0.0.1:${npmPort}/readyz`, npm, 60_000);
+    const pid = serverPid(npm);
+    npm.child.kill('SIGTERM');
+    await npm.exited;
+    for (let i = 0; i < 50 && isRunning(pid); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(isRunning(pid)).toBe(false);
+  }, 90_000);
 
   it('runs with the same node flags as npm run start:prod and the systemd unit', () => {
     const flags = (cmd: string) => cmd.split(/\s+/).filter((a) => a.startsWith('--')).join(' ');
