@@ -14,6 +14,9 @@ import { installInputGuard } from './http/plugins/input-guard.js';
 import { installJsonBody } from './http/plugins/json-body.js';
 import { installNotFound } from './http/plugins/not-found.js';
 import { installRateLimits } from './http/plugins/rate-limit.js';
+import { installRequestMetrics, metricsRoute, tagFace } from './http/plugins/metrics.js';
+import { countingLogins } from './metrics/login-metrics.js';
+import { echoRequestId, requestIdOf } from './http/request-id.js';
 import { usersFace } from './http/faces/users/index.js';
 import { oauth2Face } from './http/faces/oauth2/index.js';
 import { simpleFace } from './http/faces/simple/index.js';
@@ -47,11 +50,16 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
     trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    // X-Request-Id is read (when well-formed) by genReqId, never taken raw.
+    requestIdHeader: false,
+    genReqId: requestIdOf,
     // Path params of any length reach the faces, which answer e.g. 404 for a non-UUID id,
     // instead of the router's own 414 (the request line is already bounded by Node's header limit).
     routerOptions: { maxParamLength: 16_384 },
   });
   installValidators(app);
+  installRequestMetrics(app, container.metrics);
+  echoRequestId(app);
   app.decorateRequest('principal', null);
   app.decorateRequest('currentUser', null);
 
@@ -84,9 +92,14 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(healthRoutes, { container });
+  metricsRoute(app, container.metrics, { loopbackOnly: true });
   for (const name of config.faces) {
     const face = FACES[name];
-    if (face) await app.register(face, { container });
+    // Each face's routes carry its name (metrics label) and its logins are counted under it.
+    if (face) await app.register(async (scope) => {
+      tagFace(scope, name);
+      await scope.register(face, { container: { ...container, auth: countingLogins(container.auth, name, container.metrics) } });
+    });
   }
   return app;
 }

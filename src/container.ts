@@ -31,6 +31,7 @@ import { createRedisClient } from './store/redis-client.js';
 import { connectRevocationChannel } from './store/redis-revocations.js';
 import { connectPgRevocationChannel } from './store/pg-revocations.js';
 import { databaseClockOffset } from './store/db-clock.js';
+import { createMetrics } from './metrics/metrics.js';
 
 export interface ContainerOptions {
   config: Config;
@@ -70,6 +71,7 @@ export async function createContainer(opts: ContainerOptions) {
   const { config, logger } = opts;
   const now = opts.now ?? Date.now;
   const publicUrl = publicUrlOf(config);
+  const metrics = createMetrics();
 
   const db = await openDatabase({ url: config.databaseUrl, ...(opts.dbSchema ? { schema: opts.dbSchema } : {}) }).catch(namingTheSetting);
   // Nothing compares clocks across instances any more (revocations are polled by a database number),
@@ -132,6 +134,7 @@ export async function createContainer(opts: ContainerOptions) {
   const revocations = createRevocationList(repos.sessions, {
     windowMs: (config.accessTokenTtl + 60) * 1000, pollMs: revocationPollMs, now,
     onError: (err) => logger.warn({ err }, 'revocation poll failed'),
+    onRevoked: () => metrics.sessionsRevoked.inc(),
     ...(revocationChannel ? { broadcast: revocationChannel.publish } : {}),
   });
   await revocations.start();
@@ -142,6 +145,7 @@ export async function createContainer(opts: ContainerOptions) {
     memoryCost: config.argon2MemoryKib, timeCost: config.argon2Iterations, parallelism: config.argon2Parallelism,
   }, createArgon2Threads(limits.concurrency)), { ...limits, admit: 2 * limits.concurrency });
   const hasher = opts.wrapHasher?.(queued) ?? queued;
+  metrics.observeHashQueue(queued);
   const policy = createPasswordPolicy({
     minLength: config.passwordMinLength, maxLength: config.passwordMaxLength, commonPasswords: await loadCommonPasswords(config.passwordMinLength),
   });
@@ -177,7 +181,7 @@ export async function createContainer(opts: ContainerOptions) {
     config, logger, publicUrl, db, repos, keys, accessTokens, revocations, hasher, policy, mailer, redis, rateCounters,
     /** Where this instance's revocations are announced (Redis channel, or PostgreSQL NOTIFY channel). */
     revocationChannelName: channel,
-    sessions, auth, users, roles, accountTokens, introspection, tokenRevocation, socialLogin,
+    sessions, auth, users, roles, accountTokens, introspection, tokenRevocation, socialLogin, metrics,
 
     async close(): Promise<void> {
       clearInterval(keyReload);

@@ -5,6 +5,8 @@ import { loadConfig } from './config/load-config.js';
 import { createContainer } from './container.js';
 import { ensureSuperuser } from './core/bootstrap.js';
 import { createLogger } from './http/logger.js';
+import { buildMetricsApp } from './http/metrics-server.js';
+import { startupFields } from './startup-line.js';
 
 /** Starts the server: config, container, app, listen; SIGTERM/SIGINT drain then close. */
 async function main(): Promise<void> {
@@ -27,13 +29,16 @@ async function main(): Promise<void> {
   }
   const app = await buildApp(container);
   await app.listen({ host: config.host, port: config.port });
+  const metricsApp = config.metricsPort ? await buildMetricsApp(container) : undefined;
+  await metricsApp?.listen({ host: config.host, port: config.metricsPort! });
+  logger.info(startupFields(config, config.metricsPort), 'tessera started');
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'draining');
-    await app.close(); // finishes in-flight requests, refuses new ones
+    await Promise.all([app.close(), metricsApp?.close()]); // finishes in-flight requests, refuses new ones
     await container.close();
     process.exit(0);
   };

@@ -21,6 +21,9 @@ export const ConfigSchema = Type.Object({
     'TESSERA_DATABASE_URL', { secret: true }),
   host: setting(Type.String({ minLength: 1, default: '127.0.0.1', description: 'Address to listen on.' }), 'TESSERA_HOST'),
   port: setting(Type.Integer({ minimum: 0, maximum: 65535, default: 8000, description: 'Port to listen on.' }), 'TESSERA_PORT'),
+  metricsPort: setting(
+    Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, description: 'Opens a second listener (on TESSERA_HOST) serving only /metrics, /healthz and /readyz, to anyone who reaches it.' })),
+    'TESSERA_METRICS_PORT'),
   publicUrl: setting(
     Type.Optional(Type.String({ pattern: '^https?://[^\\s/]+(/\\S*)?$',
       description: 'External base URL: token issuer and base of mailed links. Default http://HOST:PORT.' })),

@@ -37,6 +37,14 @@ export function defaultHashingLimits(): HashingLimits {
   return { concurrency, maxQueue: 32 * concurrency };
 }
 
+/** A hasher behind the queue, which also tells how full the queue is (metrics read it at scrape time). */
+export interface QueuedHasher extends PasswordHasher {
+  /** Calls waiting for a slot. */
+  waiting(): number;
+  /** Calls handed to the hasher (at most `admit`). */
+  running(): number;
+}
+
 /**
  * Wraps a hasher so its expensive calls (hash, verify, burn) are handed to it
  * at most `admit` at a time, with a bounded FIFO queue behind them. Beyond the
@@ -51,7 +59,7 @@ export function defaultHashingLimits(): HashingLimits {
  * Overloaded at once, so one account or one address flooding password
  * routes cannot fill the queue and turn everyone else's login into a 503.
  */
-export function queueHashing(hasher: PasswordHasher, limits: HashingLimits & { admit?: number }): PasswordHasher {
+export function queueHashing(hasher: PasswordHasher, limits: HashingLimits & { admit?: number }): QueuedHasher {
   const admit = limits.admit ?? limits.concurrency;
   const perOwner = limits.perOwner ?? Math.max(1, Math.floor((admit + limits.maxQueue) / 8));
   let active = 0;
@@ -94,5 +102,7 @@ export function queueHashing(hasher: PasswordHasher, limits: HashingLimits & { a
     burn: (password) => run(() => hasher.burn(password)),
     needsRehash: (phc) => hasher.needsRehash(phc),
     close: () => hasher.close(),
+    waiting: () => waiting.length,
+    running: () => active,
   };
 }

@@ -9,6 +9,8 @@ export interface RevocationListOptions {
   onError?: (err: unknown) => void;
   /** Tells other instances at once (Redis pub/sub, PostgreSQL NOTIFY); the poll remains the bound when it is absent or down. */
   broadcast?: (sid: string, at: number) => void;
+  /** Called once per session this instance ends (metrics). */
+  onRevoked?: (sid: string) => void;
 }
 
 /**
@@ -94,6 +96,7 @@ export function createRevocationList(sessions: SessionsRepo, opts: RevocationLis
     add(sid: string, at: number = now()): void {
       learn(sid);
       opts.broadcast?.(sid, at);
+      opts.onRevoked?.(sid);
     },
 
     /** A session another instance announced it ended. */

@@ -152,4 +152,13 @@ export async function pingDb(db: Db): Promise<void> {
   await sql`select 1`.execute(db);
 }
 
+/**
+ * Fails when the database would refuse a write (read-only SQLite file, PostgreSQL
+ * standby or read-only transaction): an update that matches no row still needs
+ * a write transaction on both dialects, and changes nothing.
+ */
+export async function checkWritable(db: Db): Promise<void> {
+  await sql`update users set id = id where 1 = 0`.execute(db);
+}
+
 export { dialectOf };

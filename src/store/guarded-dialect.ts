@@ -34,7 +34,14 @@ function guardConnection(c: DatabaseConnection): DatabaseConnection {
   let g = connections.get(c);
   if (!g) {
     g = forward(c, {
-      executeQuery: (q: Parameters<DatabaseConnection['executeQuery']>[0]) => c.executeQuery(q).catch(translateUnavailable),
+      // Kysely's SQLite connection throws synchronously (better-sqlite3 is synchronous): caught here too.
+      executeQuery: async (q: Parameters<DatabaseConnection['executeQuery']>[0]) => {
+        try {
+          return await c.executeQuery(q);
+        } catch (err) {
+          return translateUnavailable(err);
+        }
+      },
     });
     connections.set(c, g);
   }

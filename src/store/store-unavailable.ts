@@ -1,7 +1,7 @@
 /**
  * The database cannot be reached or refused to work right now (connection
- * refused or cut, server shutting down, too many connections, SQLite busy or
- * out of space). Faces answer 503: the request may be retried, and nothing
+ * refused or cut, server shutting down, too many connections, SQLite busy,
+ * out of space or read-only). Faces answer 503: the request may be retried, and nothing
  * about it was decided.
  */
 export class StoreUnavailable extends Error {
@@ -13,10 +13,11 @@ export class StoreUnavailable extends Error {
   }
 }
 
-// SQLSTATE class 08 (connection exception), admin/crash shutdown, cannot connect now, too many connections.
-const PG_CODES = /^(08\d{3}|57P0[1-3]|53300)$/;
+// SQLSTATE class 08 (connection exception), admin/crash shutdown, cannot connect now, insufficient
+// resources (disk full, out of memory, too many connections), read-only transaction (a standby).
+const PG_CODES = /^(08\d{3}|57P0[1-3]|53\d{3}|25006)$/;
 const NET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ECONNABORTED']);
-const SQLITE_CODES = /^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN)/;
+const SQLITE_CODES = /^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|READONLY)/;
 // node-postgres reports a lost connection with plain Errors and no code.
 const PG_MESSAGES = /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed and is not queryable|Connection ended)/;
 

@@ -23,8 +23,13 @@ export interface Proc {
  * or ./data is picked up.
  */
 export function run(entry: string, args: string[], env: Record<string, string>, cwd: string): Proc {
+  return runCommand(process.execPath, [entry, ...args], env, cwd);
+}
+
+/** Any command (npm, a node with flags) run the way `run` runs an entry point. */
+export function runCommand(command: string, args: string[], env: Record<string, string>, cwd: string): Proc {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TESSERA_') && !k.startsWith('npm_')));
-  const child = spawn(process.execPath, [entry, ...args], { cwd, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, args, { cwd, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout!.on('data', (c: Buffer) => { out += c.toString(); });
@@ -59,4 +64,21 @@ export async function waitFor(url: string, p: Proc, timeoutMs = 20_000): Promise
 export function tempDir(): { dir: string; remove(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'tessera-proc-'));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** True while a process with this pid exists (signal 0 only checks). */
+export function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The pid the server logged in its start-up line (pino writes `pid` on every line). */
+export function serverPid(p: Proc): number {
+  const line = p.stdout().split('\n').find((l) => l.includes('"tessera started"'));
+  if (!line) throw new Error(`no start-up line:\n${p.stdout()}${p.stderr()}`);
+  return (JSON.parse(line) as { pid: number }).pid;
 }
