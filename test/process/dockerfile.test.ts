@@ -92,7 +92,12 @@ describe.runIf(process.versions.node.split('.')[0] === imageNode)('the Dockerfil
       const data = join(tmp.dir, 'data');
       mkdirSync(data);
       // The image's settings, with the volume and port moved to where this host can have them.
-      Object.assign(env, { TESSERA_DATABASE_URL: env.TESSERA_DATABASE_URL!.replace('/data', data), TESSERA_PORT: String(port), TESSERA_HOST: '127.0.0.1' });
+      // NODE_ENV=production refuses to start without somewhere for mail to go: an operator passes
+      // TESSERA_SMTP_URL (docs/deployment.md); here, an outbox, as `docker run -e` would.
+      Object.assign(env, {
+        TESSERA_DATABASE_URL: env.TESSERA_DATABASE_URL!.replace('/data', data), TESSERA_PORT: String(port), TESSERA_HOST: '127.0.0.1',
+        TESSERA_MAIL_OUTBOX: join(tmp.dir, 'outbox'),
+      });
       const [cmd, ...args] = JSON.parse(runtimeStage.find((i) => i.op === 'CMD')!.args) as string[];
       expect(cmd).toBe('node');
       server = runCommand(process.execPath, args, env, runtime);
