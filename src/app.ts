@@ -16,7 +16,7 @@ import { installNotFound } from './http/plugins/not-found.js';
 import { installRateLimits } from './http/plugins/rate-limit.js';
 import { installRequestMetrics, metricsRoute, tagFace } from './http/plugins/metrics.js';
 import { countingLogins } from './metrics/login-metrics.js';
-import { echoRequestId, requestIdOf } from './http/request-id.js';
+import { requestIdOf } from './http/request-id.js';
 import { usersFace } from './http/faces/users/index.js';
 import { oauth2Face } from './http/faces/oauth2/index.js';
 import { simpleFace } from './http/faces/simple/index.js';
@@ -59,7 +59,6 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
   });
   installValidators(app);
   installRequestMetrics(app, container.metrics);
-  echoRequestId(app);
   app.decorateRequest('principal', null);
   app.decorateRequest('currentUser', null);
 

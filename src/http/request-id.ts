@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 
 const VISIBLE_ASCII = /^[\x21-\x7e]{1,128}$/;
@@ -13,12 +12,4 @@ const VISIBLE_ASCII = /^[\x21-\x7e]{1,128}$/;
 export function requestIdOf(req: IncomingMessage): string {
   const given = req.headers['x-request-id'];
   return typeof given === 'string' && VISIBLE_ASCII.test(given) ? given : randomUUID();
-}
-
-/** Echoes the request id on every response, errors and 404s included (set before any handler runs). */
-export function echoRequestId(app: FastifyInstance): void {
-  app.addHook('onRequest', (req, reply, done) => {
-    reply.header('x-request-id', req.id);
-    done();
-  });
 }

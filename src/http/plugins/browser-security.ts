@@ -44,8 +44,9 @@ const DOCUMENT_HEADERS: FastifyHelmetOptions = {
  * its own caching, since most carry a token or user data.
  */
 export async function installBrowserSecurity(app: FastifyInstance, corsOrigins: string[]): Promise<void> {
-  // no-store goes out with the headers; a route that chooses its own caching overwrites it.
-  await installSecurityHeaders(app, { 'cache-control': 'no-store' }, API_HEADERS);
+  // no-store goes out with the headers; a route that chooses its own caching overwrites it. The
+  // request id goes out on every response, errors and 404s included.
+  await installSecurityHeaders(app, { 'cache-control': 'no-store' }, API_HEADERS, { echoRequestId: true });
 
   const allowed = new Set(corsOrigins.map(canonicalOrigin).filter((o): o is string => o !== undefined));
   if (allowed.size === 0) return;

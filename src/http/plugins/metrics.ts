@@ -11,26 +11,10 @@ export function tagFace(scope: FastifyInstance, face: string): void {
   });
 }
 
-/**
- * One onResponse hook counts every request and observes its duration. The
- * labelled children are looked up once per (face, route, method, status)
- * and kept: a request costs a Map lookup, an increment and an observation.
- */
+/** One onResponse hook counts every request and observes its duration: a Map lookup and a few additions (request-tally.ts). */
 export function installRequestMetrics(app: FastifyInstance, metrics: Metrics): void {
-  const counters = new Map<string, { inc(): void }>();
-  const timers = new Map<string, { observe(v: number): void }>();
   app.addHook('onResponse', (req: FastifyRequest, reply: FastifyReply, done) => {
-    const face = req.routeOptions.config.face ?? 'none';
-    const route = req.routeOptions.url ?? UNMATCHED;
-    const key = `${face} ${req.method} ${route}`;
-    let timer = timers.get(key);
-    if (!timer) timers.set(key, (timer = metrics.httpDuration.labels({ face, route, method: req.method })));
-    timer.observe(reply.elapsedTime / 1000);
-    const status = String(reply.statusCode);
-    const ckey = `${key} ${status}`;
-    let counter = counters.get(ckey);
-    if (!counter) counters.set(ckey, (counter = metrics.httpRequests.labels({ face, route, method: req.method, status })));
-    counter.inc();
+    metrics.recordRequest(req.routeOptions.config.face ?? 'none', req.routeOptions.url ?? UNMATCHED, req.method, reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
 }

@@ -11,12 +11,21 @@ import helmet, { type FastifyHelmetOptions } from '@fastify/helmet';
  * headers (with `defaults`, which a route may overwrite) are copied onto every
  * reply by one synchronous hook.
  */
-export async function installSecurityHeaders(app: FastifyInstance, defaults: Record<string, string>, options: FastifyHelmetOptions): Promise<void> {
+export async function installSecurityHeaders(
+  app: FastifyInstance, defaults: Record<string, string>, options: FastifyHelmetOptions, opts: { echoRequestId?: boolean } = {},
+): Promise<void> {
   const headers = { ...defaults, ...(await helmetHeaders(options)) };
-  app.addHook('onRequest', (_req, reply, done) => {
-    reply.headers(headers);
-    done();
-  });
+  // The request id (request-id.ts) is echoed by the same hook: one hook less on every request.
+  app.addHook('onRequest', opts.echoRequestId
+    ? (req, reply, done) => {
+      reply.headers(headers);
+      reply.header('x-request-id', req.id);
+      done();
+    }
+    : (_req, reply, done) => {
+      reply.headers(headers);
+      done();
+    });
 }
 
 async function answer(options?: FastifyHelmetOptions) {
