@@ -11,7 +11,10 @@ import { register } from '../../support/users-client.js';
 describe.each(DIALECTS)('login flood (%s)', (dialect) => {
   let s: TestServer;
   beforeAll(async () => {
-    s = await startServer(dialect, {}, { hashingLimits: { concurrency: 1, maxQueue: 2 } });
+    // A hash dear enough (~10 ms) that 40 logins arriving together outrun one thread and a queue of
+    // two on any machine: with the suite's cheapest hash, PostgreSQL's user reads spread the arrivals
+    // out enough that every login could fit.
+    s = await startServer(dialect, {}, { hashingLimits: { concurrency: 1, maxQueue: 2 }, hashParams: { memoryCost: 8192, timeCost: 3, parallelism: 1 } });
     await register(s.app, 'percival@camelot.bt');
   });
   afterAll(async () => s?.close());
