@@ -80,6 +80,13 @@ export function createSessionService(deps: SessionServiceDeps) {
     return { userId: c.sub, sid: c.sid, scope: c.scope.split(' ').filter(Boolean), fresh: c.fresh, claims: c };
   }
 
+  /** A refresh token that could still refresh (its session live, unexpired, not spent), looked up without spending it. */
+  async function findLiveRefreshToken(refreshToken: string) {
+    const t = await repos.refreshTokens.findByHash(hashToken(refreshToken));
+    if (!t || t.sessionRevokedAt !== null || t.expiresAt <= now() || (t.sessionRotating && t.usedAt !== null)) return undefined;
+    return t;
+  }
+
   async function endSession(sid: string): Promise<void> {
     const at = now();
     revocations.add(sid, at);
@@ -166,11 +173,7 @@ export function createSessionService(deps: SessionServiceDeps) {
     verifyAccess,
 
     /** Looks a refresh token up without spending it (introspection, revocation). */
-    async findRefreshToken(refreshToken: string) {
-      const t = await repos.refreshTokens.findByHash(hashToken(refreshToken));
-      if (!t || t.sessionRevokedAt !== null || t.expiresAt <= now() || (t.sessionRotating && t.usedAt !== null)) return undefined;
-      return t;
-    },
+    findRefreshToken: findLiveRefreshToken,
 
     /**
      * Disallows one refresh token of `userId`: it can no longer refresh, while
@@ -179,9 +182,8 @@ export function createSessionService(deps: SessionServiceDeps) {
      * InvalidRefreshToken (the caller holds it, so saying so reveals nothing).
      */
     async disallowRefreshToken(userId: string, refreshToken: string): Promise<void> {
-      const t = await repos.refreshTokens.findByHash(hashToken(refreshToken));
-      const live = t && t.sessionRevokedAt === null && t.expiresAt > now() && !(t.sessionRotating && t.usedAt !== null);
-      if (!live || t.userId !== userId || !(await repos.refreshTokens.deleteById(t.id))) throw new InvalidRefreshToken();
+      const t = await findLiveRefreshToken(refreshToken);
+      if (!t || t.userId !== userId || !(await repos.refreshTokens.deleteById(t.id))) throw new InvalidRefreshToken();
     },
 
     /**
