@@ -156,7 +156,7 @@ export async function createContainer(opts: ContainerOptions) {
 
   const sessions = createSessionService({ repos, accessTokens, opaqueTokens, revocations, refreshTtlSeconds: config.refreshTokenTtl, now });
   const auth = createAuthService({ repos, hasher, sessions, requireVerified: config.requireVerified });
-  const introspection = createIntrospection({ repos, sessions, issuer: publicUrl, audience: config.jwtAudience, now });
+  const introspection = createIntrospection({ repos, sessions, issuer: publicUrl, audience: config.jwtAudience, requireVerified: config.requireVerified, now });
   const tokenRevocation = createTokenRevocation({ sessions });
   const users = createUserService({ repos, hasher, policy, sessions, now });
   const roles = createRoleService({ repos });

@@ -1,4 +1,5 @@
 import type { Repos, UserRecord } from '../store/repos/index.js';
+import { accountStanding } from './account-standing.js';
 import { looksOpaque } from './opaque-tokens.js';
 import { effectiveScopes } from './scopes.js';
 import type { SessionService } from './sessions.js';
@@ -27,6 +28,8 @@ export interface IntrospectionDeps {
   sessions: Pick<SessionService, 'authenticate' | 'findRefreshToken'>;
   issuer: string;
   audience: string;
+  /** TESSERA_REQUIRE_VERIFIED: an unverified user's tokens are inactive, as they are refused on every face. */
+  requireVerified?: boolean;
   now?: () => number;
 }
 
@@ -52,9 +55,12 @@ export function createIntrospection(deps: IntrospectionDeps) {
   const { repos, sessions } = deps;
   const now = deps.now ?? Date.now;
 
+  const inGoodStanding = (user: UserRecord | undefined): user is UserRecord =>
+    user !== undefined && accountStanding(user, deps.requireVerified ?? false) === 'ok';
+
   async function liveUser(userId: string): Promise<UserRecord | undefined> {
     const user = await repos.users.findById(userId);
-    return user?.isActive ? user : undefined;
+    return inGoodStanding(user) ? user : undefined;
   }
 
   async function access(token: string): Promise<ActiveToken | undefined> {
@@ -64,7 +70,7 @@ export function createIntrospection(deps: IntrospectionDeps) {
     const session = await repos.sessions.status(c.sid);
     if (!session || session.revokedAt !== null || session.userId !== c.sub) return undefined;
     const user = await repos.users.findByIdCached(c.sub);
-    if (!user?.isActive) return undefined;
+    if (!inGoodStanding(user)) return undefined;
     return {
       active: true, sub: c.sub, username: user.username ?? user.email, scope: stillHeld(c.scope.split(' '), user),
       exp: c.exp, iat: c.iat, token_type: 'access_token', ...(c.aud === undefined ? {} : { aud: c.aud }), iss: c.iss, jti: c.jti,

@@ -170,3 +170,27 @@ describe.each(DIALECTS)('oauth2 introspection of expired tokens (%s)', (dialect)
     expect((await introspect(s.app, caller, caller)).json().active).toBe(true);
   });
 });
+
+describe.each(DIALECTS)('oauth2 introspection with TESSERA_REQUIRE_VERIFIED (%s)', (dialect) => {
+  let s: TestServer;
+  beforeAll(async () => { s = await startServer(dialect, { TESSERA_REQUIRE_VERIFIED: 'true' }); });
+  afterAll(async () => { await s.close(); });
+
+  it('an unverified user’s tokens are inactive, as every face refuses them', async () => {
+    const verified = async (email: string) => {
+      const u = await register(s.app, email);
+      await s.container.repos.users.update(u.id, { isVerified: true });
+      return u;
+    };
+    await verified('caller@camelot.bt');
+    const caller = (await passwordGrant(s.app, 'caller@camelot.bt')).access_token;
+    const lamorak = await verified('lamorak@camelot.bt');
+    const t = await passwordGrant(s.app, 'lamorak@camelot.bt');
+    expect((await introspect(s.app, caller, t.access_token)).json().active).toBe(true);
+    expect((await introspect(s.app, caller, t.refresh_token)).json().active).toBe(true);
+    // As after an email change: the session lives, the address is unproven.
+    await s.container.repos.users.update(lamorak.id, { isVerified: false });
+    expect((await introspect(s.app, caller, t.access_token)).json()).toEqual(INACTIVE);
+    expect((await introspect(s.app, caller, t.refresh_token)).json()).toEqual(INACTIVE);
+  });
+});
