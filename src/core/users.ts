@@ -4,6 +4,7 @@ import type { Repos, UserListQuery, UserPatch, UserRecord } from '../store/repos
 import { normalizeLogin } from '../store/repos/index.js';
 import { UniqueViolation } from '../store/unique-violation.js';
 import type { AuditRecorder, ClientContext } from './audit.js';
+import { recordUserUpdate } from './user-events.js';
 import { FreshTokenRequired, InvalidIdentifier, LastSuperuser, UserAlreadyExists, UserNotFound, WrongPassword } from './errors.js';
 import { normalizePassword, type PasswordPolicy } from './password-policy.js';
 import type { Principal, SessionService } from './sessions.js';
@@ -61,11 +62,7 @@ export interface CreateContext {
   detail?: Record<string, unknown>;
 }
 
-/** Fields user.updated names, with the record field each one is: never the password or the email (their own events). */
-const UPDATED_FIELDS = [
-  ['username', 'username'], ['is_active', 'isActive'], ['is_superuser', 'isSuperuser'], ['is_verified', 'isVerified'],
-  ['scopes', 'scopes'], ['first_name', 'firstName'], ['last_name', 'lastName'],
-] as const;
+
 
 /** Runs a write, turning a unique-index hit into UserAlreadyExists. */
 async function unique<T>(write: () => Promise<T>): Promise<T> {
@@ -101,24 +98,6 @@ export function createUserService(deps: UserServiceDeps) {
     const ids = (await repos.roles.listRoles()).filter((r) => wanted.has(r.name)).map((r) => r.id);
     await repos.users.setRoles(id, ids);
     return get(id);
-  }
-
-  /**
-   * One event per fact of an update: email.changed (old and new address), password.changed,
-   * user.deactivated, and user.updated naming the other fields that changed, with their new values.
-   */
-  async function recordUpdate(before: UserRecord, after: UserRecord, what: { emailChanged: boolean; passwordChanged: boolean; ended: number }, client: ClientContext) {
-    const userId = after.id;
-    if (what.emailChanged) await audit.record({ type: 'email.changed', userId, detail: { from: before.email, to: after.email } }, client);
-    if (what.passwordChanged) await audit.record({ type: 'password.changed', userId, detail: { sessions_ended: what.ended } }, client);
-    const deactivated = before.isActive && !after.isActive;
-    if (deactivated) await audit.record({ type: 'user.deactivated', userId, detail: { sessions_ended: what.ended } }, client);
-    const values: Record<string, unknown> = {};
-    for (const [name, key] of UPDATED_FIELDS) {
-      if ((key === 'isActive' && deactivated) || (key === 'isVerified' && what.emailChanged && !after.isVerified)) continue;
-      if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) values[name] = after[key];
-    }
-    if (Object.keys(values).length > 0) await audit.record({ type: 'user.updated', userId, detail: { fields: Object.keys(values), values } }, client);
   }
 
   return {
@@ -224,7 +203,7 @@ export function createUserService(deps: UserServiceDeps) {
         ended += await sessions.endUserSessions(id, ctx.asAdmin ? undefined : ctx.actor.sid);
       }
       if (patch.isActive === false) ended += await sessions.endUserSessions(id);
-      await recordUpdate(user, updated, { emailChanged, passwordChanged: patch.passwordHash !== undefined, ended }, { ...ctx.client, actorId: ctx.client?.actorId ?? ctx.actor.userId });
+      await recordUserUpdate(audit, user, updated, { emailChanged, passwordChanged: patch.passwordHash !== undefined, ended }, { ...ctx.client, actorId: ctx.client?.actorId ?? ctx.actor.userId });
       return updated;
     },
 
