@@ -13,6 +13,20 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const errors = { 401: Detail, 403: Detail, 422: ValidationDetail };
 const Empty = Type.Null();
 
+/** A query value the schema let through but no date can be (a leap second): the face's 422, as a schema failure would be. */
+function invalidQuery(field: string): Error {
+  return Object.assign(new Error(`querystring/${field} is invalid`), {
+    statusCode: 400, validationContext: 'querystring', validation: [{ keyword: 'format', instancePath: `/${field}`, schemaPath: '', params: {}, message: 'invalid' }],
+  });
+}
+
+/** `since` as epoch ms. */
+function sinceOf(raw: string): number {
+  const at = Date.parse(raw);
+  if (!Number.isFinite(at)) throw invalidQuery('since');
+  return at;
+}
+
 /**
  * The sessions API and the audit log (users face). Registered beside the `/users` plugin, not in
  * it, so both TESSERA_USERS_ADMIN_API modes have them; an admin's `{id}` is the user's UUID, or
@@ -62,7 +76,7 @@ export async function sessionRoutes(base: FastifyInstance, { container }: { cont
     const q = req.query;
     const { items, total } = await audit.list({
       limit: q.limit, offset: q.offset, ...(q.user_id ? { userId: q.user_id.toLowerCase() } : {}), ...(q.type ? { type: q.type } : {}),
-      ...(q.since ? { since: Date.parse(q.since) } : {}),
+      ...(q.since ? { since: sinceOf(q.since) } : {}),
     });
     reply.header('x-total-count', String(total));
     return items;
