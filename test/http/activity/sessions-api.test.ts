@@ -174,4 +174,17 @@ describe.each(DIALECTS)('sessions API in wisdom mode (%s)', (dialect) => {
     expect((await s.app.inject({ url: `/users/${u.accountNumber}`, headers: auth(su.token) })).json()).toHaveProperty('username');
     expect((await s.app.inject({ method: 'DELETE', url: '/users/me/sessions', headers: auth(t) })).statusCode).toBe(204);
   });
+
+  it('wisdom\'s admin update, which logs the user out, records session.revoked by the admin', async () => {
+    const su = await superuser(s, 'wisdom-admin@camelot.bt');
+    const u = await coreUser(s, 'logged-out@camelot.bt');
+    const t = (await s.app.inject({ method: 'POST', url: '/auth/jwt/login', ...form({ username: 'logged-out@camelot.bt', password: PASSWORD }) })).json().access_token;
+    const res = await s.app.inject({ method: 'PATCH', url: `/users/${u.accountNumber}`, payload: { first_name: 'Renamed' }, headers: auth(su.token) });
+    expect(res.statusCode).toBe(200);
+    expect((await s.app.inject({ url: '/users/me/sessions', headers: auth(t) })).statusCode).toBe(401);
+    const events = await eventsOf(s, u.id);
+    expect(events.map((e) => e.type)).toEqual(['user.created', 'login.succeeded', 'user.updated', 'session.revoked']);
+    expect(events[2]!.detail).toEqual({ fields: ['first_name'], values: { first_name: 'Renamed' } });
+    expect(events[3]).toMatchObject({ actor_id: su.user.id, detail: { reason: 'admin' } });
+  });
 });
