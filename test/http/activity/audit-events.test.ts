@@ -168,6 +168,8 @@ describe.each(DIALECTS)('audit events (%s)', (dialect) => {
     expect(res.headers['x-total-count']).toBe('4');
     expect(res.json().map((e: { type: string }) => e.type)).toEqual(['login.failed', 'login.succeeded', 'login.succeeded', 'user.created']);
     expect(res.json().every((e: { user_id: string }) => e.user_id === u.id)).toBe(true);
+    // The wire form is the stored event exactly (nested detail included).
+    expect(res.json()).toEqual((await s.container.audit.list({ userId: u.id, limit: 100, offset: 0 })).items);
     const page = await s.app.inject({ url: '/users/me/events?limit=1&offset=1', headers: auth(t.access_token) });
     expect(page.json()).toHaveLength(1);
     expect(page.json()[0].id).toBe(res.json()[1].id);
@@ -186,6 +188,8 @@ describe.each(DIALECTS)('audit events (%s)', (dialect) => {
     const ats = all.json().map((e: { at: string }) => e.at);
     expect([...ats].sort().reverse()).toEqual(ats);
     expect(Number(all.headers['x-total-count'])).toBe(all.json().length);
+    const revoked = await get('type=session.revoked&limit=1');
+    expect(revoked.json()[0].detail.session_ids).toEqual(expect.any(Array));
     const byUser = await get(`user_id=${u.id.toUpperCase()}`);
     expect(byUser.json().map((e: { type: string }) => e.type)).toEqual(['login.succeeded', 'login.succeeded', 'user.created']);
     const byType = await get(`type=login.succeeded&user_id=${u.id}&limit=1&offset=1`);
