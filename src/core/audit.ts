@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { AuditEventRecord, AuditExecutor, AuditQuery, AuditRepo, WithinEvent } from '../store/repos/audit-repo.js';
 import type { SessionEvent } from '../store/repos/sessions-repo.js';
+import { createEventIds } from './event-id.js';
 
 /** Every security event the contract names (docs/operations.md lists each with its detail). */
 export const AUDIT_EVENT_TYPES = [
@@ -68,12 +68,14 @@ export function createAuditLog(deps: AuditLogDeps) {
   const { repo } = deps;
   const sinks = deps.sinks ?? [];
   const now = deps.now ?? Date.now;
+  const nextId = createEventIds();
 
   function build(input: AuditEventInput, ctx: ClientContext = {}): AuditEventRecord {
     const detail: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(input.detail ?? {})) if (!SECRET_KEY.test(k) && v !== undefined) detail[k] = v;
+    const at = now();
     return {
-      id: randomUUID(), type: input.type, at: now(), userId: input.userId, actorId: ctx.actorId ?? null,
+      id: nextId(at), type: input.type, at, userId: input.userId, actorId: ctx.actorId ?? null,
       face: ctx.face ?? null, ip: ctx.ip ?? null, userAgent: truncateUserAgent(ctx.userAgent), detail,
     };
   }
