@@ -31,11 +31,14 @@ describe.each(DIALECTS)('sessions API (%s)', (dialect) => {
   const get = (url: string, token: string) => s.app.inject({ url, headers: auth(token) });
   const del = (url: string, token: string) => s.app.inject({ method: 'DELETE', url, headers: auth(token) });
   const sessionsOf = async (token: string) => (await get('/users/me/sessions', token)).json() as Record<string, unknown>[];
+  /** Sessions list newest first by creation time: logins in one millisecond would tie. */
+  const tick = () => new Promise((r) => setTimeout(r, 3));
   const sidOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).sid as string;
 
   it('lists live sessions newest first with where each was opened, and marks the caller\'s', async () => {
     await coreUser(s, 'lancelot@camelot.bt');
     const older = await oauth2Login('lancelot@camelot.bt');
+    await tick();
     const mine = await usersLogin('lancelot@camelot.bt');
     const res = await get('/users/me/sessions', mine.access_token);
     expect(res.statusCode).toBe(200);
@@ -134,6 +137,7 @@ describe.each(DIALECTS)('sessions API (%s)', (dialect) => {
   it('an admin lists and ends any user\'s sessions; unknown and non-UUID users are 404', async () => {
     const u = await coreUser(s, 'galahad@camelot.bt');
     const a = await usersLogin('galahad@camelot.bt');
+    await tick();
     const b = await oauth2Login('galahad@camelot.bt');
     const list = await get(`/users/${u.id}/sessions`, admin);
     expect(list.statusCode).toBe(200);
