@@ -4,6 +4,9 @@ import { publicUrlOf } from './config/load-config.js';
 import { ConfigSchema, type Config } from './config/schema.js';
 import { createAccountTokenService } from './core/account-tokens.js';
 import { createAuthService } from './core/auth.js';
+import { createAuditLog, type AuditSink } from './core/audit.js';
+import { createAccountSessions } from './core/account-sessions.js';
+import { createSessionActivity } from './core/session-activity.js';
 import { defaultHashingLimits, queueHashing, type HashingLimits } from './core/hashing-queue.js';
 import { createIntrospection } from './core/introspection.js';
 import type { Mailer } from './core/mail-intent.js';
@@ -50,6 +53,8 @@ export interface ContainerOptions {
   revocationPollMs?: number;
   /** Tests turn the instant announcements (Redis, PostgreSQL NOTIFY) off to see what the poll alone does. */
   announceRevocations?: boolean;
+  /** Called in the transaction of every audit event (the webhook outbox; core/audit.ts). */
+  auditSinks?: AuditSink[];
   /** Tests wrap the password hasher to hold a check while they change the account (login races). */
   wrapHasher?: (hasher: PasswordHasher) => PasswordHasher;
 }
@@ -93,14 +98,23 @@ export async function createContainer(opts: ContainerOptions) {
   const keyReload = setInterval(() => keys.reload().catch((err) => logger.warn({ err }, 'signing key reload failed')), KEY_RELOAD_MS);
   keyReload.unref();
 
+  const audit = createAuditLog({
+    repo: repos.audit, sinks: opts.auditSinks ?? [], now,
+    onError: (err, type) => logger.warn({ err, type }, 'audit event not recorded'),
+  });
+
   // Expired sessions (with their refresh tokens) and expired reset/verification tokens are dead
-  // weight; any instance may purge them.
-  const purge = setInterval(() => {
+  // weight, and so are audit events past their retention; any instance may purge them.
+  const purgeExpired = async (): Promise<void> => {
     const before = now() - PURGE_AFTER_MS;
-    repos.sessions.deleteExpired(before).catch((err) => logger.warn({ err }, 'session purge failed'));
-    repos.purposeTokens.deleteExpired(before).catch((err) => logger.warn({ err }, 'purpose token purge failed'));
-    repos.accessTokens.deleteExpired(before).catch((err) => logger.warn({ err }, 'opaque access token purge failed'));
-  }, PURGE_EVERY_MS);
+    await Promise.all([
+      repos.sessions.deleteExpired(before).catch((err) => logger.warn({ err }, 'session purge failed')),
+      repos.purposeTokens.deleteExpired(before).catch((err) => logger.warn({ err }, 'purpose token purge failed')),
+      repos.accessTokens.deleteExpired(before).catch((err) => logger.warn({ err }, 'opaque access token purge failed')),
+      audit.purge(config.auditRetentionDays).catch((err) => logger.warn({ err }, 'audit event purge failed')),
+    ]);
+  };
+  const purge = setInterval(() => void purgeExpired(), PURGE_EVERY_MS);
   purge.unref();
 
   // What each face's tokens look like (token-profiles.ts), and which faces sign with their own secret.
@@ -154,14 +168,19 @@ export async function createContainer(opts: ContainerOptions) {
     from: config.mailFrom, logger: { warn: (msg) => logger.warn(msg) }, off: !config.mail,
   });
 
-  const sessions = createSessionService({ repos, accessTokens, opaqueTokens, revocations, refreshTtlSeconds: config.refreshTokenTtl, now });
-  const auth = createAuthService({ repos, hasher, sessions, requireVerified: config.requireVerified });
+  // last_used_at: one Map lookup per token check, a write at most once a minute per session, never awaited.
+  const activity = createSessionActivity({
+    write: (sid, at) => repos.sessions.touch(sid, at), now, onError: (err) => logger.warn({ err }, 'session last use not recorded'),
+  });
+  const sessions = createSessionService({ repos, accessTokens, opaqueTokens, revocations, refreshTtlSeconds: config.refreshTokenTtl, audit, activity, now });
+  const auth = createAuthService({ repos, hasher, sessions, requireVerified: config.requireVerified, audit });
   const introspection = createIntrospection({ repos, sessions, issuer: publicUrl, audience: config.jwtAudience, requireVerified: config.requireVerified, now });
-  const tokenRevocation = createTokenRevocation({ sessions });
-  const users = createUserService({ repos, hasher, policy, sessions, now });
+  const tokenRevocation = createTokenRevocation({ sessions, audit });
+  const users = createUserService({ repos, hasher, policy, sessions, audit, now });
+  const accountSessions = createAccountSessions({ repos, sessions, audit, now });
   const roles = createRoleService({ repos });
   const accountTokens = createAccountTokenService({
-    repos, hasher, policy, sessions, mailer, publicUrl,
+    repos, hasher, policy, sessions, mailer, publicUrl, audit,
     verifyTtlSeconds: config.verifyTokenTtl, resetTtlSeconds: config.resetTokenTtl, now,
     onMailError: (err) => logger.error({ err }, 'mail delivery failed'),
   });
@@ -169,7 +188,7 @@ export async function createContainer(opts: ContainerOptions) {
   const oauthKey = await resolveOAuthMasterKey({ configured: config.oauthTokenKey, needed: config.oauthProviders.length > 0, secrets: repos.serverSecrets, now: now() });
   if (oauthKey.source === 'database') logger.warn('TESSERA_OAUTH_TOKEN_KEY is not set: provider tokens are encrypted with a key kept in the database');
   const socialLogin = createSocialLoginService({
-    repos, users, sessions, requireVerified: config.requireVerified, now,
+    repos, users, sessions, requireVerified: config.requireVerified, audit, now,
     providers: await createIdentityProviders(config.oauthProviders, (provider, err) => logger.warn({ provider, failure: describeProviderError(err) }, 'social login provider call failed'), now),
     tokenBox: createSecretBox(oauthKey.key, 'oauth-tokens'), flowBox: createSecretBox(oauthKey.key, 'oauth-flow'),
   });
@@ -182,6 +201,10 @@ export async function createContainer(opts: ContainerOptions) {
     /** Where this instance's revocations are announced (Redis channel, or PostgreSQL NOTIFY channel). */
     revocationChannelName: channel,
     sessions, auth, users, roles, accountTokens, introspection, tokenRevocation, socialLogin, metrics,
+    /** The audit log (core/audit.ts): record() for every branch that emits events, list() and purge(). */
+    audit, accountSessions, activity,
+    /** The hourly purge, run now (tests). */
+    purgeExpired,
 
     async close(): Promise<void> {
       clearInterval(keyReload);

@@ -40,7 +40,7 @@ async function run(argv: string[]): Promise<number> {
     const c = await createContainer({ config, logger });
     try {
       const u = await c.users.create({ email: values.email, password: values.password, username: values.username ?? null,
-        isSuperuser: values.superuser, isVerified: values.superuser });
+        isSuperuser: values.superuser, isVerified: values.superuser }, { client: { face: 'cli' } });
       console.log(`created user ${u.id}${u.isSuperuser ? ' (superuser)' : ''}`);
     } finally {
       await c.close();

@@ -2,6 +2,7 @@ import type { PasswordHasher } from '../crypto/password-hasher.js';
 import { hashToken, randomToken } from '../crypto/random-token.js';
 import type { Repos, UserRecord } from '../store/repos/index.js';
 import { normalizeLogin } from '../store/repos/index.js';
+import type { AuditRecorder, ClientContext } from './audit.js';
 import { AlreadyVerified, BadResetToken, BadVerifyToken } from './errors.js';
 import type { Mailer, MailKind } from './mail-intent.js';
 import type { PasswordPolicy } from './password-policy.js';
@@ -18,19 +19,22 @@ export interface AccountTokenDeps {
   resetTtlSeconds: number;
   /** Delivery failures are reported here; the request that caused them never waits for or sees them. */
   onMailError?: (err: unknown) => void;
+  audit: AuditRecorder;
   now?: () => number;
 }
+
+const REQUESTED = { verify: 'email.verification_requested', reset: 'password.reset_requested' } as const;
 
 /**
  * Email verification and password reset: single-use random tokens, stored
  * hashed, mailed to the user. Requests never reveal whether an account exists.
  */
 export function createAccountTokenService(deps: AccountTokenDeps) {
-  const { repos, mailer } = deps;
+  const { repos, mailer, audit } = deps;
   const now = deps.now ?? Date.now;
   const pending = new Set<Promise<void>>();
 
-  async function issue(user: UserRecord & { email: string }, kind: MailKind): Promise<void> {
+  async function issue(user: UserRecord & { email: string }, kind: MailKind, client?: ClientContext): Promise<void> {
     const token = randomToken();
     const ttl = kind === 'verify' ? deps.verifyTtlSeconds : deps.resetTtlSeconds;
     const at = now();
@@ -40,7 +44,16 @@ export function createAccountTokenService(deps: AccountTokenDeps) {
       bound: normalizeLogin(user.email), createdAt: at, expiresAt: at + ttl * 1000,
     });
     const path = kind === 'verify' ? '/verify' : '/reset-password';
+    // Recorded here, after the answer went: an unknown address costs the request the same (no event, no write).
+    await audit.record({ type: REQUESTED[kind], userId: user.id }, client);
     await mailer.send({ kind, to: user.email, token, link: `${deps.publicUrl}${path}?token=${encodeURIComponent(token)}` });
+  }
+
+  /** Provider links dropped because control of the email was just proven by mail (see social-login.ts). */
+  async function dropUnprovenLinks(userId: string, client?: ClientContext): Promise<number> {
+    const dropped = await repos.oauthAccounts.deleteUnverifiedForUser(userId);
+    if (dropped > 0) await audit.record({ type: 'social.unlinked', userId, detail: { count: dropped, reason: 'email_proven' } }, client);
+    return dropped;
   }
 
   /**
@@ -48,9 +61,9 @@ export function createAccountTokenService(deps: AccountTokenDeps) {
    * answer costs the same one lookup whether or not the account exists, and a
    * mail or database failure here never fails the request.
    */
-  function issueLater(user: UserRecord & { email: string }, kind: MailKind): void {
+  function issueLater(user: UserRecord & { email: string }, kind: MailKind, client?: ClientContext): void {
     const job: Promise<void> = new Promise<void>((resolve) => setImmediate(resolve))
-      .then(() => issue(user, kind))
+      .then(() => issue(user, kind, client))
       .catch((err) => deps.onMailError?.(err))
       .finally(() => pending.delete(job));
     pending.add(job);
@@ -65,12 +78,12 @@ export function createAccountTokenService(deps: AccountTokenDeps) {
     },
 
     /** Mails a verify token when the user exists, is active and is not verified; silent otherwise. */
-    async requestVerify(email: string): Promise<void> {
+    async requestVerify(email: string, client?: ClientContext): Promise<void> {
       const user = await repos.users.findByEmail(email);
-      if (withEmail(user) && !user.isVerified) issueLater(user, 'verify');
+      if (withEmail(user) && !user.isVerified) issueLater(user, 'verify', client);
     },
 
-    async verify(token: string): Promise<UserRecord> {
+    async verify(token: string, client?: ClientContext): Promise<UserRecord> {
       const t = await repos.purposeTokens.consume(hashToken(token), 'verify', now());
       const user = t && (await repos.users.findById(t.userId));
       // A token dies when the email it was sent to is no longer the user's.
@@ -78,20 +91,21 @@ export function createAccountTokenService(deps: AccountTokenDeps) {
       if (user.isVerified) throw new AlreadyVerified();
       // Whoever linked a provider identity before the email was proven may not be its owner: those
       // links go, and so do the sessions they may have opened (the owner signs in again).
-      if ((await repos.oauthAccounts.deleteUnverifiedForUser(user.id)) > 0) await deps.sessions.endUserSessions(user.id);
+      if ((await dropUnprovenLinks(user.id, client)) > 0) await deps.sessions.endUserSessions(user.id);
       const updated = await repos.users.update(user.id, { isVerified: true, updatedAt: now() });
       if (!updated) throw new BadVerifyToken();
+      await audit.record({ type: 'email.verified', userId: user.id, detail: { email: updated.email } }, client);
       return updated;
     },
 
     /** Mails a reset token when the user exists and is active; silent otherwise. */
-    async forgotPassword(email: string): Promise<void> {
+    async forgotPassword(email: string, client?: ClientContext): Promise<void> {
       const user = await repos.users.findByEmail(email);
-      if (withEmail(user)) issueLater(user, 'reset');
+      if (withEmail(user)) issueLater(user, 'reset', client);
     },
 
     /** Sets a new password from a reset token; every session of the user ends. */
-    async resetPassword(token: string, password: string): Promise<UserRecord> {
+    async resetPassword(token: string, password: string, client?: ClientContext): Promise<UserRecord> {
       const hash = hashToken(token);
       const live = await repos.purposeTokens.findLive(hash, 'reset', now());
       const user = live && (await repos.users.findById(live.userId));
@@ -101,10 +115,11 @@ export function createAccountTokenService(deps: AccountTokenDeps) {
       const passwordHash = await deps.hasher.hash(deps.policy.check(password, user));
       if (!(await repos.purposeTokens.consume(hash, 'reset', now()))) throw new BadResetToken();
       // Control of the email is proven: provider links made before it was are dropped (see social-login.ts).
-      await repos.oauthAccounts.deleteUnverifiedForUser(user.id);
+      await dropUnprovenLinks(user.id, client);
       const updated = await repos.users.update(user.id, { passwordHash, updatedAt: now() });
       await repos.purposeTokens.deleteForUser(user.id, 'reset');
-      await deps.sessions.endUserSessions(user.id);
+      const ended = await deps.sessions.endUserSessions(user.id);
+      await audit.record({ type: 'password.reset', userId: user.id, detail: { sessions_ended: ended } }, client);
       return updated ?? user;
     },
   };

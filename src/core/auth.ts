@@ -1,37 +1,48 @@
 import type { PasswordHasher } from '../crypto/password-hasher.js';
-import type { ProfileName } from '../crypto/token-profiles.js';
 import type { Repos, UserRecord } from '../store/repos/index.js';
+import type { AuditRecorder, ClientContext } from './audit.js';
 import { AccountInactive, InvalidCredentials, UserNotVerified } from './errors.js';
 import { normalizePassword } from './password-policy.js';
-import type { SessionService, TokenSet } from './sessions.js';
+import type { SessionService, StartSessionOptions, TokenSet } from './sessions.js';
+
+/** login.failed's `reason`: one of a few fixed words, never what was typed. */
+export type LoginFailure = 'unknown_user' | 'no_password' | 'bad_password' | 'inactive' | 'unverified';
 
 export interface AuthServiceDeps {
   repos: Pick<Repos, 'users'>;
   hasher: PasswordHasher;
   sessions: SessionService;
   requireVerified: boolean;
+  audit: AuditRecorder;
 }
 
 /** Password login, shared by every face. */
 export function createAuthService(deps: AuthServiceDeps) {
-  const { repos, hasher, sessions } = deps;
+  const { repos, hasher, sessions, audit } = deps;
+
+  /** Records the failure (every path writes one event: no timing difference) and returns the error to throw. */
+  async function failed(user: UserRecord | undefined, reason: LoginFailure, err: Error, client?: ClientContext): Promise<Error> {
+    await audit.record({ type: 'login.failed', userId: user?.id ?? null, detail: { reason } }, client);
+    return err;
+  }
 
   /**
    * The user whose login and password these are. Every path costs one hash
    * verification, so response time does not reveal whether an account exists.
+   * Failures are recorded as login.failed (with the user when the login names one).
    */
-  async function authenticate(login: string, password: string): Promise<UserRecord> {
+  async function authenticate(login: string, password: string, client?: ClientContext): Promise<UserRecord> {
     const pw = normalizePassword(password);
     const user = await repos.users.findByLogin(login);
     if (!user || user.passwordHash === null) {
       await hasher.burn(pw);
-      throw new InvalidCredentials();
+      throw await failed(user, user ? 'no_password' : 'unknown_user', new InvalidCredentials(), client);
     }
     const ok = await hasher.verify(user.passwordHash, pw);
-    if (!ok) throw new InvalidCredentials();
+    if (!ok) throw await failed(user, 'bad_password', new InvalidCredentials(), client);
     // Only a caller who knows the password learns that the account is deactivated.
-    if (!user.isActive) throw new AccountInactive();
-    if (deps.requireVerified && !user.isVerified) throw new UserNotVerified();
+    if (!user.isActive) throw await failed(user, 'inactive', new AccountInactive(), client);
+    if (deps.requireVerified && !user.isVerified) throw await failed(user, 'unverified', new UserNotVerified(), client);
     if (hasher.needsRehash(user.passwordHash)) {
       // Imported (bcrypt, scrypt) or weaker hashes move to current argon2id parameters; a
       // compare-and-swap, so a password changed while this login ran is never overwritten.
@@ -44,8 +55,8 @@ export function createAuthService(deps: AuthServiceDeps) {
     authenticate,
 
     /** Checks the password and opens a session: the one `login` every face calls. */
-    async login(login: string, password: string, opts: { scope?: string[]; rotating?: boolean; profile?: ProfileName } = {}): Promise<{ user: UserRecord; tokens: TokenSet }> {
-      const user = await authenticate(login, password);
+    async login(login: string, password: string, opts: StartSessionOptions = {}): Promise<{ user: UserRecord; tokens: TokenSet }> {
+      const user = await authenticate(login, password, opts.client);
       return { user, tokens: await sessions.startSession(user, opts) };
     },
   };

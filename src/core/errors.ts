@@ -39,6 +39,8 @@ export class BadResetToken extends DomainError { readonly code = 'bad_reset_toke
 export class BadVerifyToken extends DomainError { readonly code = 'bad_verify_token'; }
 export class AlreadyVerified extends DomainError { readonly code = 'already_verified'; }
 export class UserNotFound extends DomainError { readonly code = 'user_not_found'; }
+/** No live session of that id belongs to the user (the sessions API). */
+export class SessionNotFound extends DomainError { readonly code = 'session_not_found'; }
 /** A login that is neither a plausible email nor a username (1-64 characters, no "@", no spaces). */
 export class InvalidLogin extends DomainError { readonly code = 'invalid_login'; }
 /** A change that would leave a user with neither an email nor a username to log in with. */

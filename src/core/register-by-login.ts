@@ -1,4 +1,5 @@
 import { InvalidLogin } from './errors.js';
+import type { ClientContext } from './audit.js';
 import type { NewUser, UserService } from './users.js';
 
 // The same shape ajv-formats accepts as `email` (its "fast" mode), so every face agrees on what an email is.
@@ -18,7 +19,7 @@ export function identityFromLogin(login: string): Pick<NewUser, 'email' | 'usern
   return { email: null, username: login };
 }
 
-/** Creates a user from a single login name and a password (policy and uniqueness as for every sign-up). */
-export async function registerByLogin(users: Pick<UserService, 'create'>, login: string, password: string) {
-  return users.create({ ...identityFromLogin(login), password });
+/** Self-registration from a single login name and a password (policy and uniqueness as for every sign-up). */
+export async function registerByLogin(users: Pick<UserService, 'register'>, login: string, password: string, client?: ClientContext) {
+  return users.register({ ...identityFromLogin(login), password }, client);
 }

@@ -3,9 +3,11 @@ import type { AccessClaims, AccessTokens, VerifyResult } from '../crypto/access-
 import { hashToken, randomToken } from '../crypto/random-token.js';
 import type { ProfileName } from '../crypto/token-profiles.js';
 import type { Repos, UserRecord } from '../store/repos/index.js';
+import { truncateUserAgent, type AuditLog, type ClientContext } from './audit.js';
 import { AccountInactive, InvalidCredentials, InvalidRefreshToken, InvalidToken, RefreshTokenReused, TokenExpired } from './errors.js';
 import { looksOpaque, type OpaqueTokens } from './opaque-tokens.js';
 import type { RevocationList } from './revocation-list.js';
+import type { SessionActivity } from './session-activity.js';
 import { effectiveScopes, narrowScopes } from './scopes.js';
 
 export interface TokenSet {
@@ -34,8 +36,25 @@ export interface SessionServiceDeps {
   opaqueTokens: OpaqueTokens;
   revocations: RevocationList;
   refreshTtlSeconds: number;
+  /** Records login.succeeded (in the session's own insert), logout, refresh.reuse_detected, session.revoked. */
+  audit: Pick<AuditLog, 'record' | 'prepare'>;
+  /** last_used_at, written at most once a minute per session (session-activity.ts). */
+  activity?: Pick<SessionActivity, 'used'>;
   now?: () => number;
 }
+
+export interface StartSessionOptions {
+  scope?: string[];
+  rotating?: boolean;
+  profile?: ProfileName;
+  /** Where the login came from: kept on the session and on its login.succeeded event. */
+  client?: ClientContext;
+  /** How the user proved who they are (login.succeeded's detail): `password` unless said otherwise. */
+  method?: string;
+}
+
+/** Why sessions ended (session.revoked's `reason`). */
+export interface EndedBy { reason: string; client?: ClientContext }
 
 /**
  * Sessions and the tokens of a session. One password login is one session;
@@ -43,7 +62,7 @@ export interface SessionServiceDeps {
  * through the revocation list.
  */
 export function createSessionService(deps: SessionServiceDeps) {
-  const { repos, accessTokens, opaqueTokens, revocations } = deps;
+  const { repos, accessTokens, opaqueTokens, revocations, audit, activity } = deps;
   const now = deps.now ?? Date.now;
 
   /** A new refresh token: what the client gets, and the row that stores only its hash. */
@@ -77,6 +96,7 @@ export function createSessionService(deps: SessionServiceDeps) {
     if (!r.ok) throw r.reason === 'expired' ? new TokenExpired() : new InvalidToken();
     if (revocations.isRevoked(r.claims.sid)) throw new InvalidToken();
     const c = r.claims;
+    activity?.used(c.sid);
     return { userId: c.sub, sid: c.sid, scope: c.scope.split(' ').filter(Boolean), fresh: c.fresh, claims: c };
   }
 
@@ -100,14 +120,20 @@ export function createSessionService(deps: SessionServiceDeps) {
      * a password change, reset, deactivation or deletion that landed meanwhile makes it
      * InvalidCredentials, as if it had come first.
      */
-    async startSession(user: UserRecord, opts: { scope?: string[]; rotating?: boolean; profile?: ProfileName } = {}): Promise<TokenSet> {
+    async startSession(user: UserRecord, opts: StartSessionOptions = {}): Promise<TokenSet> {
       const scope = narrowScopes(effectiveScopes(user), opts.scope);
       const sid = randomUUID();
       const createdAt = now();
       const expiresAt = createdAt + deps.refreshTtlSeconds * 1000;
       const first = refreshTokenFor(expiresAt);
-      const session = { id: sid, userId: user.id, createdAt, expiresAt, revokedAt: null, rotating: opts.rotating ?? true, scope, credentialsVersion: user.credentialsVersion };
-      if (!(await repos.sessions.insertWithToken(session, first.row))) throw new InvalidCredentials();
+      const c = opts.client ?? {};
+      const session = {
+        id: sid, userId: user.id, createdAt, expiresAt, revokedAt: null, rotating: opts.rotating ?? true, scope, credentialsVersion: user.credentialsVersion,
+        ip: c.ip ?? null, userAgent: truncateUserAgent(c.userAgent), face: c.face ?? null,
+      };
+      // The login's event is written by the session's own insert: no extra round trip, and no event without a session.
+      const event = audit.prepare({ type: 'login.succeeded', userId: user.id, detail: { session_id: sid, method: opts.method ?? 'password' } }, c);
+      if (!(await repos.sessions.insertWithToken(session, first.row, event))) throw new InvalidCredentials();
       return { ...(await access(user, sid, scope, true, opts.profile)), refreshToken: first.token, scope, sid };
     },
 
@@ -122,14 +148,16 @@ export function createSessionService(deps: SessionServiceDeps) {
      * Trades a refresh token for a new access token. Rotating sessions also
      * get a new refresh token; presenting a spent one ends the session.
      */
-    async refresh(refreshToken: string, opts: { scope?: string[]; profile?: ProfileName } = {}): Promise<TokenSet> {
+    async refresh(refreshToken: string, opts: { scope?: string[]; profile?: ProfileName; client?: ClientContext } = {}): Promise<TokenSet> {
       const t = await repos.refreshTokens.findByHash(hashToken(refreshToken));
       const at = now();
       if (!t || t.sessionRevokedAt !== null || t.expiresAt <= at) throw new InvalidRefreshToken();
-      if (t.sessionRotating && t.usedAt !== null) {
+      const reused = async () => {
         await endSession(t.sessionId);
-        throw new RefreshTokenReused();
-      }
+        await audit.record({ type: 'refresh.reuse_detected', userId: t.userId, detail: { session_id: t.sessionId } }, opts.client);
+        return new RefreshTokenReused();
+      };
+      if (t.sessionRotating && t.usedAt !== null) throw await reused();
       const user = await repos.users.findById(t.userId);
       // A session opened before the user's password or status last changed is dead, even if
       // ending it (endUserSessions) never ran, e.g. the instance stopped in between.
@@ -148,10 +176,8 @@ export function createSessionService(deps: SessionServiceDeps) {
       // Likewise the access token (an opaque one is a row too): nothing the client needs is written after the spend.
       const issued = await access(user, t.sessionId, scope, false, opts.profile);
       // markUsed is the atomic step: of concurrent uses of one token only one wins.
-      if (t.sessionRotating && !(await repos.refreshTokens.markUsed(t.id, at))) {
-        await endSession(t.sessionId);
-        throw new RefreshTokenReused();
-      }
+      if (t.sessionRotating && !(await repos.refreshTokens.markUsed(t.id, at))) throw await reused();
+      activity?.used(t.sessionId);
       return { ...issued, ...(next ? { refreshToken: next } : {}), scope, sid: t.sessionId };
     },
 
@@ -203,14 +229,33 @@ export function createSessionService(deps: SessionServiceDeps) {
 
     endSession,
 
+    /** Ends live session `sid` of `userId` (the sessions API), with a session.revoked event; false when there is none. */
+    async endOwnedSession(userId: string, sid: string, by: EndedBy): Promise<boolean> {
+      const at = now();
+      if (!(await repos.sessions.revokeOwned(sid, userId, at))) return false;
+      revocations.add(sid, at);
+      await audit.record({ type: 'session.revoked', userId, detail: { session_ids: [sid], reason: by.reason } }, by.client);
+      return true;
+    },
+
+    /** Ends the caller's own session (logout on any face), with its `logout` event. */
+    async logout(principal: Pick<Principal, 'sid' | 'userId'>, client?: ClientContext): Promise<void> {
+      await endSession(principal.sid);
+      await audit.record({ type: 'logout', userId: principal.userId, detail: { session_id: principal.sid } }, client);
+    },
+
     /**
      * Ends every session of a user but `exceptSid` (password change, deactivation, deletion), after
      * the change moved the user's credentials version; the kept session moves to that version.
+     * Returns how many ended. With `by`, an explicit revocation: one session.revoked event names them.
      */
-    async endUserSessions(userId: string, exceptSid?: string): Promise<void> {
+    async endUserSessions(userId: string, exceptSid?: string, by?: EndedBy): Promise<number> {
       const at = now();
-      for (const sid of await repos.sessions.revokeAllForUser(userId, at, exceptSid)) revocations.add(sid, at);
+      const ended = await repos.sessions.revokeAllForUser(userId, at, exceptSid);
+      for (const sid of ended) revocations.add(sid, at);
       if (exceptSid) await repos.sessions.adoptCredentialsVersion(exceptSid, userId);
+      if (by && ended.length > 0) await audit.record({ type: 'session.revoked', userId, detail: { session_ids: ended, reason: by.reason } }, by.client);
+      return ended.length;
     },
   };
 }

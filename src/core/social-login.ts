@@ -3,6 +3,7 @@ import { randomToken, safeEqual } from '../crypto/random-token.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { Repos, UserRecord } from '../store/repos/index.js';
 import { normalizeLogin } from '../store/repos/index.js';
+import type { AuditRecorder, ClientContext } from './audit.js';
 import { safeErrorCode, type IdentityProvider, type ProviderIdentity } from './identity-provider.js';
 import {
   InvalidCredentials, OAuthEmailUnavailable, OAuthInvalidState, OAuthProviderError, OAuthUserAlreadyExists,
@@ -39,6 +40,7 @@ export interface SocialLoginDeps {
   /** Seals the flow the browser carries in a cookie. */
   flowBox: SecretBox;
   requireVerified: boolean;
+  audit: AuditRecorder;
   now?: () => number;
 }
 
@@ -97,11 +99,14 @@ export function createSocialLoginService(deps: SocialLoginDeps) {
    * as someone proves control of the email by mail (account-tokens.ts), so whoever pre-registered a
    * victim's address through a provider keeps no way in once the victim recovers the account.
    */
-  async function link(user: UserRecord, name: string, id: ProviderIdentity, undoCreate: boolean): Promise<UserRecord> {
+  async function link(user: UserRecord, name: string, id: ProviderIdentity, undoCreate: boolean, client?: ClientContext): Promise<UserRecord> {
     const at = now();
     const emailVerified = user.isVerified
       || (id.emailVerified && id.email !== null && user.email !== null && normalizeLogin(id.email) === normalizeLogin(user.email));
-    if (await repos.oauthAccounts.insert({ id: randomUUID(), userId: user.id, provider: name, accountId: id.accountId, createdAt: at, emailVerified, ...sealedTokens(id) })) return user;
+    if (await repos.oauthAccounts.insert({ id: randomUUID(), userId: user.id, provider: name, accountId: id.accountId, createdAt: at, emailVerified, ...sealedTokens(id) })) {
+      await deps.audit.record({ type: 'social.linked', userId: user.id, detail: { provider: name, email_verified: emailVerified } }, client);
+      return user;
+    }
     if (undoCreate) await repos.users.delete(user.id);
     const winner = await repos.oauthAccounts.findByIdentity(name, id.accountId);
     if (!winner || (!undoCreate && winner.userId !== user.id)) throw new OAuthUserAlreadyExists();
@@ -109,7 +114,7 @@ export function createSocialLoginService(deps: SocialLoginDeps) {
   }
 
   /** The linking rules: linked identity → its user; same verified email on both sides → link; no user → create. */
-  async function userFor(name: string, id: ProviderIdentity): Promise<UserRecord> {
+  async function userFor(name: string, id: ProviderIdentity, client?: ClientContext): Promise<UserRecord> {
     const linked = await repos.oauthAccounts.findByIdentity(name, id.accountId);
     if (linked) {
       await repos.oauthAccounts.updateTokens(linked.id, sealedTokens(id));
@@ -121,12 +126,12 @@ export function createSocialLoginService(deps: SocialLoginDeps) {
     if (existing) {
       // Either side unverified would let whoever controls the other account take this one over.
       if (!(id.emailVerified && existing.isVerified)) throw new OAuthUserAlreadyExists();
-      return link(existing, name, id, false);
+      return link(existing, name, id, false, client);
     }
-    const created = await users.create({ email, password: null, isVerified: id.emailVerified }).catch((err: unknown) => {
+    const created = await users.create({ email, password: null, isVerified: id.emailVerified }, { ...(client ? { client } : {}), detail: { provider: name } }).catch((err: unknown) => {
       throw err instanceof UserAlreadyExists ? new OAuthUserAlreadyExists() : err;
     });
-    return link(created, name, id, true);
+    return link(created, name, id, true, client);
   }
 
   return {
@@ -145,21 +150,21 @@ export function createSocialLoginService(deps: SocialLoginDeps) {
     },
 
     /** Finishes a login flow: finds, links or creates the user and opens a session. */
-    async login(name: string, input: CallbackInput): Promise<{ backend: string; user: UserRecord; tokens: TokenSet }> {
+    async login(name: string, input: CallbackInput, client?: ClientContext): Promise<{ backend: string; user: UserRecord; tokens: TokenSet }> {
       const { flow, identity } = await complete(name, 'login', input, null);
-      const user = await userFor(name, identity);
+      const user = await userFor(name, identity, client);
       if (!user.isActive) throw new InvalidCredentials();
       if (deps.requireVerified && !user.isVerified) throw new UserNotVerified();
-      return { backend: flow.b, user, tokens: await sessions.startSession(user, { profile: 'users' }) };
+      return { backend: flow.b, user, tokens: await sessions.startSession(user, { profile: 'users', method: `social:${name}`, ...(client ? { client } : {}) }) };
     },
 
     /** Finishes an associate flow: links the identity to `userId`, who started the flow. */
-    async associate(name: string, userId: string, input: CallbackInput): Promise<UserRecord> {
+    async associate(name: string, userId: string, input: CallbackInput, client?: ClientContext): Promise<UserRecord> {
       const { identity } = await complete(name, 'associate', input, userId);
       const linked = await repos.oauthAccounts.findByIdentity(name, identity.accountId);
       if (linked && linked.userId !== userId) throw new OAuthUserAlreadyExists();
       if (linked) await repos.oauthAccounts.updateTokens(linked.id, sealedTokens(identity));
-      else await link(await users.get(userId), name, identity, false);
+      else await link(await users.get(userId), name, identity, false, client);
       return users.get(userId);
     },
   };

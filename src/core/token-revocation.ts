@@ -1,8 +1,10 @@
+import type { AuditRecorder, ClientContext } from './audit.js';
 import { looksOpaque } from './opaque-tokens.js';
 import type { SessionService } from './sessions.js';
 
 export interface TokenRevocationDeps {
   sessions: Pick<SessionService, 'findRefreshToken' | 'endSession' | 'verifyAccess'>;
+  audit: AuditRecorder;
 }
 
 /** Who asks for a revocation: a user may end their own sessions, an admin anyone's. */
@@ -35,9 +37,11 @@ export function createTokenRevocation(deps: TokenRevocationDeps) {
 
   return {
     /** Ends the token's session when `by` may; resolves the same way whatever happened. */
-    async revoke(token: string, by: Revoker): Promise<void> {
+    async revoke(token: string, by: Revoker, client?: ClientContext): Promise<void> {
       const found = await locate(token);
-      if (found && (found.userId === by.userId || by.isAdmin)) await sessions.endSession(found.sid);
+      if (!found || (found.userId !== by.userId && !by.isAdmin)) return;
+      await sessions.endSession(found.sid);
+      await deps.audit.record({ type: 'session.revoked', userId: found.userId, detail: { session_ids: [found.sid], reason: 'token_revocation' } }, client);
     },
   };
 }

@@ -3,6 +3,8 @@ import type { PasswordHasher } from '../crypto/password-hasher.js';
 import type { Repos, UserListQuery, UserPatch, UserRecord } from '../store/repos/index.js';
 import { normalizeLogin } from '../store/repos/index.js';
 import { UniqueViolation } from '../store/unique-violation.js';
+import type { AuditRecorder, ClientContext } from './audit.js';
+import { recordUserUpdate } from './user-events.js';
 import { FreshTokenRequired, InvalidIdentifier, LastSuperuser, UserAlreadyExists, UserNotFound, WrongPassword } from './errors.js';
 import { normalizePassword, type PasswordPolicy } from './password-policy.js';
 import type { Principal, SessionService } from './sessions.js';
@@ -48,8 +50,19 @@ export interface UserServiceDeps {
   hasher: PasswordHasher;
   policy: PasswordPolicy;
   sessions: SessionService;
+  audit: AuditRecorder;
   now?: () => number;
 }
+
+/** How a user came to be: self-registration (user.registered) or someone else's act (user.created), and from where. */
+export interface CreateContext {
+  client?: ClientContext;
+  selfService?: boolean;
+  /** Extra non-secret detail for the event (e.g. the social-login provider). */
+  detail?: Record<string, unknown>;
+}
+
+
 
 /** Runs a write, turning a unique-index hit into UserAlreadyExists. */
 async function unique<T>(write: () => Promise<T>): Promise<T> {
@@ -62,7 +75,7 @@ async function unique<T>(write: () => Promise<T>): Promise<T> {
 }
 
 export function createUserService(deps: UserServiceDeps) {
-  const { repos, hasher, policy, sessions } = deps;
+  const { repos, hasher, policy, sessions, audit } = deps;
   const now = deps.now ?? Date.now;
 
   async function get(id: string): Promise<UserRecord> {
@@ -115,8 +128,13 @@ export function createUserService(deps: UserServiceDeps) {
     /** The user a login (email or username) names, as login itself finds it. */
     findByLogin: (login: string) => repos.users.findByLogin(login),
 
+    /** Self-registration on any face: create() with a user.registered event. */
+    register(input: NewUser, client?: ClientContext): Promise<UserRecord> {
+      return this.create(input, { ...(client ? { client } : {}), selfService: true });
+    },
+
     /** Creates a user; privileged flags are the caller's responsibility (faces pass them only for admins). */
-    async create(input: NewUser): Promise<UserRecord> {
+    async create(input: NewUser, ctx: CreateContext = {}): Promise<UserRecord> {
       const name = username(input.username) ?? null;
       const password = input.password === null ? null : policy.check(input.password, { ...input, username: name });
       const at = now();
@@ -127,7 +145,11 @@ export function createUserService(deps: UserServiceDeps) {
         isActive: input.isActive ?? true, isSuperuser: input.isSuperuser ?? false, isVerified: input.isVerified ?? false,
         scopes: input.scopes ?? [], createdAt: at, updatedAt: at, firstName: input.firstName ?? null, lastName: input.lastName ?? null,
       }));
-      return input.roles?.length ? assignRoles(user.id, input.roles) : user;
+      const created = input.roles?.length ? await assignRoles(user.id, input.roles) : user;
+      const detail = ctx.selfService ? { ...ctx.detail }
+        : { is_active: created.isActive, is_superuser: created.isSuperuser, is_verified: created.isVerified, scopes: created.scopes, ...ctx.detail };
+      await audit.record({ type: ctx.selfService ? 'user.registered' : 'user.created', userId: created.id, detail }, ctx.client);
+      return created;
     },
 
     /**
@@ -136,7 +158,7 @@ export function createUserService(deps: UserServiceDeps) {
      * user's other sessions (all of them when an admin does it), and so does
      * deactivation.
      */
-    async update(id: string, changes: UserChanges, ctx: { actor: Principal; asAdmin: boolean; oldPassword?: string }): Promise<UserRecord> {
+    async update(id: string, changes: UserChanges, ctx: { actor: Principal; asAdmin: boolean; oldPassword?: string; client?: ClientContext }): Promise<UserRecord> {
       const user = await get(id);
       const patch: UserPatch = {};
       const emailChanged = changes.email !== undefined && (user.email === null || normalizeLogin(changes.email) !== normalizeLogin(user.email));
@@ -175,11 +197,13 @@ export function createUserService(deps: UserServiceDeps) {
         await repos.purposeTokens.deleteForUser(id, 'verify');
         await repos.purposeTokens.deleteForUser(id, 'reset');
       }
+      let ended = 0;
       if (patch.passwordHash !== undefined) {
         await repos.purposeTokens.deleteForUser(id, 'reset');
-        await sessions.endUserSessions(id, ctx.asAdmin ? undefined : ctx.actor.sid);
+        ended += await sessions.endUserSessions(id, ctx.asAdmin ? undefined : ctx.actor.sid);
       }
-      if (patch.isActive === false) await sessions.endUserSessions(id);
+      if (patch.isActive === false) ended += await sessions.endUserSessions(id);
+      await recordUserUpdate(audit, user, updated, { emailChanged, passwordChanged: patch.passwordHash !== undefined, ended }, { ...ctx.client, actorId: ctx.client?.actorId ?? ctx.actor.userId });
       return updated;
     },
 
@@ -188,8 +212,8 @@ export function createUserService(deps: UserServiceDeps) {
      * delete): deactivated, every session ended. Goes through update(), so any
      * rule on deactivation applies here too.
      */
-    async deactivate(id: string, actor: Principal): Promise<void> {
-      await this.update(id, { isActive: false }, { actor, asAdmin: true });
+    async deactivate(id: string, actor: Principal, client?: ClientContext): Promise<void> {
+      await this.update(id, { isActive: false }, { actor, asAdmin: true, ...(client ? { client } : {}) });
     },
 
     /**
@@ -197,20 +221,25 @@ export function createUserService(deps: UserServiceDeps) {
      * then, when asked (wisdom's admin update logs the user out whatever it changed), the end
      * of every session of the user.
      */
-    async updateAccount(id: string, changes: AccountChanges, ctx: { actor: Principal; endSessions?: boolean }): Promise<UserRecord> {
-      let updated = await this.update(id, changes, { actor: ctx.actor, asAdmin: true });
-      if (changes.roles !== undefined) updated = await assignRoles(id, changes.roles);
-      if (ctx.endSessions) await sessions.endUserSessions(id);
+    async updateAccount(id: string, changes: AccountChanges, ctx: { actor: Principal; endSessions?: boolean; client?: ClientContext }): Promise<UserRecord> {
+      const client = { ...ctx.client, actorId: ctx.client?.actorId ?? ctx.actor.userId };
+      let updated = await this.update(id, changes, { actor: ctx.actor, asAdmin: true, client });
+      if (changes.roles !== undefined) {
+        updated = await assignRoles(id, changes.roles);
+        await audit.record({ type: 'user.updated', userId: id, detail: { fields: ['roles'], values: { roles: changes.roles } } }, client);
+      }
+      if (ctx.endSessions) await sessions.endUserSessions(id, undefined, { reason: 'admin', client });
       return updated;
     },
 
     /** Deletes a user after ending its sessions, so its live access tokens stop working at once. */
-    async delete(id: string): Promise<void> {
+    async delete(id: string, client?: ClientContext): Promise<void> {
       await keepASuperuser(await get(id));
       // Retired first: a login whose password check ran before this cannot open a session after it.
       if (!(await repos.users.retireCredentials(id))) throw new UserNotFound();
-      await sessions.endUserSessions(id);
+      const ended = await sessions.endUserSessions(id);
       if (!(await repos.users.delete(id))) throw new UserNotFound();
+      await audit.record({ type: 'user.deleted', userId: id, detail: { sessions_ended: ended } }, client);
     },
   };
 }

@@ -71,6 +71,26 @@ export interface SessionsTable {
   credentials_version: Generated<number>;
   /** Numbered by the database when revoked_at is set (a trigger): what instances poll by. */
   revoked_seq: Generated<number | null>;
+  /** Where the session was opened (migration 0007); null for sessions older than that. */
+  ip: Generated<string | null>;
+  user_agent: Generated<string | null>;
+  /** The face (or `pages`) that opened it. */
+  face: Generated<string | null>;
+  /** Last use of one of its tokens, written at most once a minute per instance (core/session-activity.ts). */
+  last_used_at: Generated<number | null>;
+}
+
+/** Security events (core/audit.ts); `detail` is a JSON object, never a secret. */
+export interface AuditEventsTable {
+  id: string;
+  type: string;
+  at: number;
+  user_id: string | null;
+  actor_id: string | null;
+  face: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  detail: string;
 }
 
 export interface RefreshTokensTable {
@@ -143,6 +163,7 @@ export interface Database {
   server_secrets: ServerSecretsTable;
   users: UsersTable;
   sessions: SessionsTable;
+  audit_events: AuditEventsTable;
   refresh_tokens: RefreshTokensTable;
   access_tokens: AccessTokensTable;
   purpose_tokens: PurposeTokensTable;

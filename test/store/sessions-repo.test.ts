@@ -26,12 +26,18 @@ describe.each(DIALECTS)('sessions repo contract (%s)', (dialect) => {
     id: randomUUID(), email: null, username: null, passwordHash: '$argon2id$x', isActive: true, isSuperuser: false,
     isVerified: false, scopes: [], createdAt: T, updatedAt: T,
   });
+  /** The login event a session is opened with (core/sessions.ts writes it in the same statement). */
+  const loginEvent = (s: SessionRecord) => ({ record: {
+    id: randomUUID(), type: 'login.succeeded', at: s.createdAt, userId: s.userId, actorId: null, face: 'users', ip: '10.0.0.1', userAgent: 'curl/8', detail: { session_id: s.id },
+  } });
+  const eventsOf = async (s: SessionRecord) =>
+    (await st.repos.audit.list({ userId: s.userId, limit: 1000, offset: 0 })).items.filter((e) => e.detail.session_id === s.id);
   const firstToken = (s: SessionRecord, tag: string) => ({ id: randomUUID(), tokenHash: `${tag}-${s.id}`, createdAt: T + 1, expiresAt: s.expiresAt, usedAt: null });
 
   it('insertWithToken stores a session and its first refresh token', async () => {
     const s = session((await newUser()).id, { scope: ['me', 'admin'] });
     const first = firstToken(s, 'first');
-    expect(await sessions().insertWithToken(s, first)).toBe(true);
+    expect(await sessions().insertWithToken(s, first, loginEvent(s))).toBe(true);
     expect(await sessions().findById(s.id)).toEqual(s);
     expect(await st.repos.refreshTokens.findByHash(first.tokenHash)).toEqual({
       ...first, sessionId: s.id, userId: s.userId, sessionRevokedAt: null, sessionRotating: true, sessionScope: ['me', 'admin'],
@@ -39,7 +45,7 @@ describe.each(DIALECTS)('sessions repo contract (%s)', (dialect) => {
     });
     // The session's id is taken, so neither row of a second insert with it is written.
     const again = { ...first, id: randomUUID(), tokenHash: `again-${s.id}` };
-    await expect(sessions().insertWithToken(s, again)).rejects.toThrow();
+    await expect(sessions().insertWithToken(s, again, loginEvent(s))).rejects.toThrow();
     expect(await st.repos.refreshTokens.findByHash(again.tokenHash)).toBeUndefined();
   });
 
@@ -48,20 +54,22 @@ describe.each(DIALECTS)('sessions repo contract (%s)', (dialect) => {
     await st.repos.users.update(u.id, { passwordHash: '$argon2id$changed' });
     expect((await st.repos.users.findById(u.id))?.credentialsVersion).toBe(1);
     const stale = session(u.id, { credentialsVersion: 0 });
-    expect(await sessions().insertWithToken(stale, firstToken(stale, 'stale'))).toBe(false);
+    expect(await sessions().insertWithToken(stale, firstToken(stale, 'stale'), loginEvent(stale))).toBe(false);
     expect(await sessions().findById(stale.id)).toBeUndefined();
     expect(await st.repos.refreshTokens.findByHash(`stale-${stale.id}`)).toBeUndefined();
+    expect(await eventsOf(stale)).toEqual([]);
     const current = session(u.id, { credentialsVersion: 1 });
-    expect(await sessions().insertWithToken(current, firstToken(current, 'current'))).toBe(true);
+    expect(await sessions().insertWithToken(current, firstToken(current, 'current'), loginEvent(current))).toBe(true);
+    expect(await eventsOf(current)).toMatchObject([{ type: 'login.succeeded', userId: u.id, face: 'users', ip: '10.0.0.1', userAgent: 'curl/8' }]);
 
     await st.repos.users.update(u.id, { isActive: false });
     const inactive = session(u.id, { credentialsVersion: 2 });
-    expect(await sessions().insertWithToken(inactive, firstToken(inactive, 'inactive'))).toBe(false);
+    expect(await sessions().insertWithToken(inactive, firstToken(inactive, 'inactive'), loginEvent(inactive))).toBe(false);
     await st.repos.users.update(u.id, { isActive: true });
-    expect(await sessions().insertWithToken(inactive, firstToken(inactive, 'inactive'))).toBe(true);
+    expect(await sessions().insertWithToken(inactive, firstToken(inactive, 'inactive'), loginEvent(inactive))).toBe(true);
 
     const orphan = session(randomUUID());
-    expect(await sessions().insertWithToken(orphan, firstToken(orphan, 'orphan'))).toBe(false);
+    expect(await sessions().insertWithToken(orphan, firstToken(orphan, 'orphan'), loginEvent(orphan))).toBe(false);
   });
 
   it('adoptCredentialsVersion moves a live session to its user\'s current version', async () => {

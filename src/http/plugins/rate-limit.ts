@@ -7,6 +7,7 @@ import { normalizeLogin } from '../../core/users.js';
 import { clientKey } from '../client-address.js';
 import type { AccountOf, AccountRef } from './rate-limit-accounts.js';
 import { BACKOFF, POLICIES, backoffDelay, type PolicyName } from './rate-limit-policies.js';
+import { rateLimitEvents } from './rate-limit-events.js';
 
 /**
  * What a route declares, in one line of its config: a policy, and the account
@@ -62,6 +63,7 @@ export async function installRateLimits(app: FastifyInstance, container: Contain
   const on = container.config.rateLimits;
   const counters = container.rateCounters;
   if (on) app.decorateRequest('limitState', null);
+  const limited = rateLimitEvents(container.audit);
 
   /**
    * The key of an account: tokens by their hash, never raw; logins in any case or Unicode form as
@@ -102,7 +104,10 @@ export async function installRateLimits(app: FastifyInstance, container: Contain
     // The address before the body is even read: malformed floods count too.
     const byAddress = async (req: FastifyRequest, reply: FastifyReply) => {
       const r = await counters.hit(`${name}:ip:${clientKey(req.ip)}`, policy.perAddress.windowMs, 'address');
-      if (r.count > policy.perAddress.max) throw tooMany(reply, r.resetMs);
+      if (r.count > policy.perAddress.max) {
+        limited(req, name, 'address');
+        throw tooMany(reply, r.resetMs);
+      }
     };
     route.onRequest = prepend(route.onRequest, charge, byAddress) as RouteOptions['onRequest'];
 
@@ -122,11 +127,17 @@ export async function installRateLimits(app: FastifyInstance, container: Contain
       state.owner.keys.push(account.key);
       if (policy.perAccount) {
         const r = await counters.hit(`${name}:acct:${account.key}`, policy.perAccount.windowMs, 'account');
-        if (r.count > policy.perAccount.max) throw tooMany(reply, r.resetMs);
+        if (r.count > policy.perAccount.max) {
+          limited(req, name, 'account', account.key);
+          throw tooMany(reply, r.resetMs);
+        }
       }
       if (policy.backoff && account.person) {
         const wait = Math.max(await counters.blockedFor(`bo:${pairKey(account.key, req)}`), await counters.blockedFor(`bo:${account.key}`));
-        if (wait > 0) throw tooMany(reply, wait);
+        if (wait > 0) {
+          limited(req, name, 'backoff', account.key);
+          throw tooMany(reply, wait);
+        }
       }
     };
     route.preValidation = append(route.preValidation, byAccount) as RouteOptions['preValidation'];

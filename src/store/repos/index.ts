@@ -9,6 +9,7 @@ import { createOAuthAccountsRepo } from './oauth-accounts-repo.js';
 import { createServerSecretsRepo } from './server-secrets-repo.js';
 import { createAccessTokensRepo } from './access-tokens-repo.js';
 import { createRolesRepo } from './roles-repo.js';
+import { createAuditRepo } from './audit-repo.js';
 
 export interface RepoOptions {
   /** How long a user read for a per-request check may be reused (cached-users.ts); 0, the default, never. */
@@ -28,6 +29,7 @@ export function createRepos(db: Db, opts: RepoOptions = {}) {
     oauthAccounts: createOAuthAccountsRepo(db),
     serverSecrets: createServerSecretsRepo(db),
     roles: createRolesRepo(db),
+    audit: createAuditRepo(db),
   };
 }
 
@@ -35,7 +37,8 @@ export type Repos = ReturnType<typeof createRepos>;
 export type { NewUserRecord, UserRecord, UserPatch, UserListQuery } from './users-repo.js';
 export type { ScopeDefinition, RoleRecord, NewScopeDefinition, NewRole } from './roles-repo.js';
 export { normalizeLogin } from './users-repo.js';
-export type { SessionRecord } from './sessions-repo.js';
+export type { SessionRecord, SessionView } from './sessions-repo.js';
+export type { AuditEventRecord, AuditQuery, AuditExecutor } from './audit-repo.js';
 export type { RefreshTokenRecord, RefreshTokenWithSession } from './refresh-tokens-repo.js';
 export type { PurposeTokenRecord } from './purpose-tokens-repo.js';
 export type { OpaqueTokenRecord } from './access-tokens-repo.js';

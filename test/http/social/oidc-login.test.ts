@@ -44,6 +44,17 @@ describe.each(DIALECTS)('social login with a real OpenID Connect provider (%s)',
     expect(cookie.value).not.toContain(url.searchParams.get('state'));
   });
 
+  it('a first social login records user.created and social.linked (the provider named), then login.succeeded', async () => {
+    const first = await socialLogin(s.app, idp, P, { sub: 'audit-sub', email: 'audited@idp.test', email_verified: true });
+    const user = await me(first.res.json().access_token);
+    const { items } = await s.container.audit.list({ userId: user.id, limit: 10, offset: 0 });
+    expect(items.map((e) => e.type).reverse()).toEqual(['user.created', 'social.linked', 'login.succeeded']);
+    expect(items[2]!.detail).toMatchObject({ provider: P });
+    expect(items[1]!.detail).toEqual({ provider: P, email_verified: true });
+    expect(items[0]!.detail).toMatchObject({ method: `social:${P}` });
+    expect(items[0]!.face).toBe('users');
+  });
+
   it('first login creates a verified user with no usable password; the second finds the same user', async () => {
     const who = { sub: 'alice-sub', email: 'alice@idp.test', email_verified: true };
     const first = await socialLogin(s.app, idp, P, who);

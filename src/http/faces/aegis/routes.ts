@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Container } from '../../../container.js';
 import { bodyLogin, bodyToken } from '../../plugins/rate-limit-accounts.js';
+import { clientOf } from '../../client-context.js';
 import { aegisGuard } from './guard.js';
 import { AuthBody, AuthResponse, MeResponse, Problem, RefreshBody, RefreshResponse } from './schemas.js';
 
@@ -16,13 +17,13 @@ export async function aegisRoutes(base: FastifyInstance, { container }: { contai
 
   app.post('/auth', { config: { limit: { policy: 'login', account: bodyLogin('username') } }, schema: { tags, body: AuthBody, response: { 200: AuthResponse, ...problems } } }, async (req, reply) => {
     // aegis refresh tokens are reused, never rotated: the session is non-rotating.
-    const { tokens } = await auth.login(req.body.username, req.body.password, { rotating: false, profile: 'aegis' });
+    const { tokens } = await auth.login(req.body.username, req.body.password, { rotating: false, profile: 'aegis', client: clientOf(req) });
     noStore(reply);
     return { access_token: tokens.accessToken, refresh_token: tokens.refreshToken! };
   });
 
   app.post('/auth/refresh', { config: { limit: { policy: 'refresh', account: bodyToken('refresh_token') } }, schema: { tags, body: RefreshBody, response: { 200: RefreshResponse, ...problems } } }, async (req, reply) => {
-    const tokens = await sessions.refresh(req.body.refresh_token, { profile: 'aegis' });
+    const tokens = await sessions.refresh(req.body.refresh_token, { profile: 'aegis', client: clientOf(req) });
     noStore(reply);
     return { access_token: tokens.accessToken };
   });

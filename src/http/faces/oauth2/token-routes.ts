@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Container } from '../../../container.js';
 import { parseScope } from '../../../core/scopes.js';
 import type { TokenSet } from '../../../core/sessions.js';
+import { clientOf } from '../../client-context.js';
 import { OAuthError } from './errors.js';
 import { param, required, tokenRequestAccount } from './params.js';
 import { OAuthErrorBody, TokenForm, TokenResponse } from './schemas.js';
@@ -22,13 +23,14 @@ export async function tokenRoutes(base: FastifyInstance, { container }: { contai
     const body = req.body as Record<string, unknown>;
     const grant = required(body, 'grant_type');
     const scope = parseScope(param(body, 'scope'));
+    const client = clientOf(req);
     let tokens: TokenSet;
     if (grant === 'password') {
       const username = required(body, 'username');
-      tokens = (await auth.login(username, required(body, 'password'), { scope, profile: 'oauth2' })).tokens;
+      tokens = (await auth.login(username, required(body, 'password'), { scope, profile: 'oauth2', client })).tokens;
     } else if (grant === 'refresh_token') {
       const presented = required(body, 'refresh_token');
-      tokens = await sessions.refresh(presented, { scope, profile: 'oauth2' });
+      tokens = await sessions.refresh(presented, { scope, profile: 'oauth2', client });
       // A non-rotating session (aegis) keeps its refresh token: hand the same one back.
       tokens.refreshToken ??= presented;
     } else {

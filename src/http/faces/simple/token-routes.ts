@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Container } from '../../../container.js';
 import { packageVersion } from '../../../package-version.js';
+import { clientOf } from '../../client-context.js';
 import { arg, need, tokenAccount } from './args.js';
 import { SimpleError } from './errors.js';
 import { simpleGuard } from './guard.js';
@@ -28,8 +29,8 @@ export async function tokenRoutes(app: FastifyInstance, { container }: { contain
     // Without `pass`, `user` is a refresh token: the new access token is not fresh. A
     // refused one of a deactivated account is a 403, as ipseity answers, not a bad token.
     const tokens = pass === undefined || pass === ''
-      ? await sessions.refresh(user, { profile: 'simple' }).catch((err) => sessions.explainRefreshFailure(user, err))
-      : (await auth.login(user, pass, { rotating: false, profile: 'simple' })).tokens;
+      ? await sessions.refresh(user, { profile: 'simple', client: clientOf(req) }).catch((err) => sessions.explainRefreshFailure(user, err))
+      : (await auth.login(user, pass, { rotating: false, profile: 'simple', client: clientOf(req) })).tokens;
     return plain(reply, tokens.accessToken);
   });
 

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Container } from '../../../container.js';
 import { registerByLogin } from '../../../core/register-by-login.js';
+import { clientOf } from '../../client-context.js';
 import { signedInUser } from '../../plugins/rate-limit-accounts.js';
 import { need, signupAccount } from './args.js';
 import { simpleGuard } from './guard.js';
@@ -13,7 +14,7 @@ export async function userRoutes(app: FastifyInstance, { container }: { containe
   const { users } = container;
 
   app.post('/user', { config: { limit: { policy: 'register', account: signupAccount } }, schema: { tags, querystring: NewUserArgs, response: { 201: NoContent, 400: Message, 403: Message } } }, async (req, reply) => {
-    await registerByLogin(users, need(req, 'user'), need(req, 'pass'));
+    await registerByLogin(users, need(req, 'user'), need(req, 'pass'), clientOf(req));
     // ipseity answers 201 with an empty body.
     return reply.code(201).send();
   });
@@ -24,7 +25,7 @@ export async function userRoutes(app: FastifyInstance, { container }: { containe
   }, async (req, reply) => {
     const p = req.principal!;
     // Core ends the user's other sessions.
-    await users.update(p.userId, { password: need(req, 'pass') }, { actor: p, asAdmin: false });
+    await users.update(p.userId, { password: need(req, 'pass') }, { actor: p, asAdmin: false, client: clientOf(req) });
     return reply.code(200).send();
   });
 
@@ -37,7 +38,7 @@ export async function userRoutes(app: FastifyInstance, { container }: { containe
     schema: { tags, querystring: AuthArgs, response: { 204: NoContent, 401: Message, 403: Message } },
   }, async (req, reply) => {
     // ipseity keeps the record and deactivates it: a later password login is a 403.
-    await users.deactivate(req.principal!.userId, req.principal!);
+    await users.deactivate(req.principal!.userId, req.principal!, clientOf(req));
     return reply.code(204).send();
   });
 }

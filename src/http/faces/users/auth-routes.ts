@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Container } from '../../../container.js';
+import { clientOf } from '../../client-context.js';
 import { bodyLogin, bodyToken } from '../../plugins/rate-limit-accounts.js';
 import { AUTH_COOKIE, refuseCrossSite, userGuard } from './guard.js';
 import { sendLogin } from './login-response.js';
@@ -18,35 +19,35 @@ export async function authRoutes(base: FastifyInstance, { container }: { contain
   const authed = { preValidation: userGuard(container, 'any') };
 
   app.post('/auth/jwt/login', { config: { limit: { policy: 'login', account: bodyLogin('username') } }, schema: { tags, consumes: formOrJson, body: LoginForm, response: { 200: BearerResponse, ...errors } } }, async (req, reply) => {
-    const { tokens } = await auth.login(req.body.username, req.body.password, { profile: 'users' });
+    const { tokens } = await auth.login(req.body.username, req.body.password, { profile: 'users', client: clientOf(req) });
     return sendLogin(reply, 'jwt', tokens, config.cookieSecure);
   });
 
   // FastAPI Users' bearer transport answers logout with 204 and no body.
   app.post('/auth/jwt/logout', { ...authed, schema: { tags, security, response: { 204: Empty, 401: Detail, 403: Detail } } }, async (req, reply) => {
-    await sessions.endSession(req.principal!.sid);
+    await sessions.logout(req.principal!, clientOf(req));
     return reply.code(204).send(null);
   });
 
   app.post('/auth/cookie/login', { config: { limit: { policy: 'login', account: bodyLogin('username') } }, preValidation: refuseCrossSite(container), schema: { tags, consumes: formOrJson, body: LoginForm, response: { 204: Empty, ...errors } } }, async (req, reply) => {
-    const { tokens } = await auth.login(req.body.username, req.body.password, { profile: 'users' });
+    const { tokens } = await auth.login(req.body.username, req.body.password, { profile: 'users', client: clientOf(req) });
     return sendLogin(reply, 'cookie', tokens, config.cookieSecure);
   });
 
   app.post('/auth/cookie/logout', { ...authed, schema: { tags, security, response: { 204: Empty, 401: Detail, 403: Detail } } }, async (req, reply) => {
-    await sessions.endSession(req.principal!.sid);
+    await sessions.logout(req.principal!, clientOf(req));
     reply.clearCookie(AUTH_COOKIE, { httpOnly: true, sameSite: 'lax', path: '/', secure: config.cookieSecure });
     return reply.code(204).send(null);
   });
 
   app.post('/auth/register', { config: { limit: { policy: 'register', account: bodyLogin('email') } }, schema: { tags, body: RegisterBody, response: { 201: UserRead, ...errors } } }, async (req, reply) => {
     // is_active, is_superuser, is_verified and scopes in the body are ignored: only admins set them.
-    const user = await users.create({ email: req.body.email, username: req.body.username ?? null, password: req.body.password });
+    const user = await users.register({ email: req.body.email, username: req.body.username ?? null, password: req.body.password }, clientOf(req));
     return reply.code(201).send(toUserRead(user));
   });
 
   app.post('/auth/forgot-password', { config: { limit: { policy: 'mail', account: bodyLogin('email') } }, schema: { tags, body: EmailBody, response: { 202: Empty, 422: ValidationDetail } } }, async (req, reply) => {
-    await accountTokens.forgotPassword(req.body.email);
+    await accountTokens.forgotPassword(req.body.email, clientOf(req));
     return reply.code(202).send(null);
   });
 
@@ -54,15 +55,15 @@ export async function authRoutes(base: FastifyInstance, { container }: { contain
     config: { limit: { policy: 'verify', account: bodyToken('token') }, errorCodes: { invalid_password: 'RESET_PASSWORD_INVALID_PASSWORD' } },
     schema: { tags, body: ResetBody, response: { 200: Empty, ...errors } },
   }, async (req) => {
-    await accountTokens.resetPassword(req.body.token, req.body.password);
+    await accountTokens.resetPassword(req.body.token, req.body.password, clientOf(req));
     return null;
   });
 
   app.post('/auth/request-verify-token', { config: { limit: { policy: 'mail', account: bodyLogin('email') } }, schema: { tags, body: EmailBody, response: { 202: Empty, 422: ValidationDetail } } }, async (req, reply) => {
-    await accountTokens.requestVerify(req.body.email);
+    await accountTokens.requestVerify(req.body.email, clientOf(req));
     return reply.code(202).send(null);
   });
 
   app.post('/auth/verify', { config: { limit: { policy: 'verify', account: bodyToken('token') } }, schema: { tags, body: VerifyBody, response: { 200: UserRead, ...errors } } }, async (req) =>
-    toUserRead(await accountTokens.verify(req.body.token)));
+    toUserRead(await accountTokens.verify(req.body.token, clientOf(req))));
 }

@@ -16,6 +16,7 @@ const MAP: [new (...a: never[]) => E.DomainError, number, string][] = [
   [E.BadVerifyToken, 400, 'VERIFY_USER_BAD_TOKEN'],
   [E.AlreadyVerified, 400, 'VERIFY_USER_ALREADY_VERIFIED'],
   [E.UserNotFound, 404, 'Not Found'],
+  [E.SessionNotFound, 404, 'Not Found'],
   [E.InvalidToken, 401, 'Unauthorized'],
   [E.TokenExpired, 401, 'Unauthorized'],
   [E.InvalidRefreshToken, 401, 'Unauthorized'],

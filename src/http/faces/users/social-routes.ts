@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Container } from '../../../container.js';
 import { UnknownOAuthProvider } from '../../../core/errors.js';
+import { clientOf } from '../../client-context.js';
 import { signedInUser } from '../../plugins/rate-limit-accounts.js';
 import { userGuard } from './guard.js';
 import { sendLogin } from './login-response.js';
@@ -47,7 +48,7 @@ export async function socialRoutes(base: FastifyInstance, { container }: { conta
     });
 
     app.get(`/auth/${name}/callback`, { config: { limit: 'callback' }, schema: { tags, querystring: CallbackQuery, response: { 200: BearerResponse, 204: Type.Null(), ...errors } } }, async (req, reply) => {
-      const { backend, tokens } = await socialLogin.login(name, takeFlow(req, reply));
+      const { backend, tokens } = await socialLogin.login(name, takeFlow(req, reply), clientOf(req));
       return sendLogin(reply, backend === 'cookie' ? 'cookie' : 'jwt', tokens, config.cookieSecure);
     });
 
@@ -60,7 +61,7 @@ export async function socialRoutes(base: FastifyInstance, { container }: { conta
     });
 
     app.get(`/auth/associate/${name}/callback`, { ...me, config: { limit: { policy: 'callback', account: signedInUser } }, schema: { tags, querystring: CallbackQuery, response: { 200: UserRead, 401: Detail, ...errors } } }, async (req, reply) =>
-      toUserRead(await socialLogin.associate(name, req.currentUser!.id, takeFlow(req, reply))));
+      toUserRead(await socialLogin.associate(name, req.currentUser!.id, takeFlow(req, reply), clientOf(req))));
   }
 
   // Static routes above win over these; any other provider name is a 404 in this face's format.

@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Container } from '../../../container.js';
 import { UserNotFound } from '../../../core/errors.js';
+import { clientOf } from '../../client-context.js';
 import { bodyLogin, signedInUser, userParam } from '../../plugins/rate-limit-accounts.js';
 import { userGuard } from './guard.js';
 import { AdminCreate, AdminUpdate, Detail, IdParams, ListQuery, SelfUpdate, UserRead, ValidationDetail, patchUsername, patchValue, security, toUserRead } from './schemas.js';
@@ -35,7 +36,7 @@ export async function usersRoutes(base: FastifyInstance, { container }: { contai
     const changes = { email: patchValue(b.email), username: patchUsername(b.username), password: patchValue(b.new_password) ?? patchValue(b.password) };
     const oldPassword = patchValue(b.old_password);
     const updated = await users.update(req.currentUser!.id, changes, {
-      actor: req.principal!, asAdmin: false, ...(oldPassword !== undefined ? { oldPassword } : {}),
+      actor: req.principal!, asAdmin: false, client: clientOf(req), ...(oldPassword !== undefined ? { oldPassword } : {}),
     });
     return toUserRead(updated);
   });
@@ -54,7 +55,7 @@ export async function usersRoutes(base: FastifyInstance, { container }: { contai
       const user = await users.create({
         email: b.email, username: b.username ?? null, password: b.password,
         isActive: b.is_active ?? true, isSuperuser: b.is_superuser ?? false, isVerified: b.is_verified ?? false, scopes: b.scopes ?? [],
-      });
+      }, { client: clientOf(req) });
       return reply.code(201).send(toUserRead(user));
     },
   });
@@ -67,12 +68,12 @@ export async function usersRoutes(base: FastifyInstance, { container }: { contai
     const updated = await users.update(userId(req.params.id), {
       email: patchValue(b.email), username: patchUsername(b.username), password: patchValue(b.password),
       isActive: patchValue(b.is_active), isSuperuser: patchValue(b.is_superuser), isVerified: patchValue(b.is_verified), scopes: patchValue(b.scopes),
-    }, { actor: req.principal!, asAdmin: true });
+    }, { actor: req.principal!, asAdmin: true, client: clientOf(req) });
     return toUserRead(updated);
   });
 
   app.delete('/users/:id', { ...admin, schema: { tags, security, params: IdParams, response: { 204: Type.Null(), ...errors, 404: Detail } } }, async (req, reply) => {
-    await users.delete(userId(req.params.id));
+    await users.delete(userId(req.params.id), clientOf(req));
     return reply.code(204).send(null);
   });
 }

@@ -11,6 +11,7 @@ import { wisdomErrorHandler } from './errors.js';
 import { wisdomGuard } from './guard.js';
 import { AccountIdParams, ErrorBody, NewUserAccount, PasswordChange, UserAccount, UserUpdate, ValidationDetail, security, toUserAccount } from './schemas.js';
 import { bodyLogin, signedInUser, userParam } from '../../../plugins/rate-limit-accounts.js';
+import { clientOf } from '../../../client-context.js';
 
 const tags = ['users (wisdom)'];
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 422: ValidationDetail };
@@ -40,7 +41,7 @@ export async function wisdomUsersRoutes(base: FastifyInstance, { container }: { 
   app.get('/users/me', { ...me, schema: { tags, security, response: { 200: UserAccount, ...errors } } }, async (req) => view(req.currentUser!));
 
   app.patch('/users/me', { ...me, config: { limit: { policy: 'account', account: signedInUser } }, schema: { tags, security, body: PasswordChange, response: { 200: UserAccount, ...errors } } }, async (req) =>
-    view(await users.update(req.currentUser!.id, { password: req.body.new_password }, { actor: req.principal!, asAdmin: false, oldPassword: req.body.old_password })));
+    view(await users.update(req.currentUser!.id, { password: req.body.new_password }, { actor: req.principal!, asAdmin: false, oldPassword: req.body.old_password, client: clientOf(req) })));
 
   app.get('/users', { ...admin, schema: { tags, security, response: { 200: Type.Array(UserAccount), ...errors } } }, async () => {
     const [{ items }, catalog] = await Promise.all([users.list({ limit: Number.MAX_SAFE_INTEGER, offset: 0 }), roles.catalog()]);
@@ -52,7 +53,7 @@ export async function wisdomUsersRoutes(base: FastifyInstance, { container }: { 
     const user = await users.create({
       ...identityFromLogin(b.username), password: b.password, firstName: b.first_name, lastName: b.last_name,
       ...(await grants(b.scopes ?? 'me')), roles: b.roles ?? [],
-    });
+    }, { client: clientOf(req) });
     return reply.code(201).send(await view(user));
   });
 
@@ -62,11 +63,11 @@ export async function wisdomUsersRoutes(base: FastifyInstance, { container }: { 
   app.patch('/users/:id', { ...admin, config: { limit: { policy: 'admin', account: userParam('id') } }, schema: { tags, security, params: AccountIdParams, body: UserUpdate, response: { 200: UserAccount, ...errors, 404: ErrorBody, 409: ErrorBody } } }, async (req) => {
     const user = await users.getByAccountNumber(accountNumber(req.params.id));
     // wisdom's admin update logs the user out, whatever it changed.
-    return view(await users.updateAccount(user.id, await accountChanges(req.body), { actor: req.principal!, endSessions: true }));
+    return view(await users.updateAccount(user.id, await accountChanges(req.body), { actor: req.principal!, endSessions: true, client: clientOf(req) }));
   });
 
   app.delete('/users/:id', { ...admin, schema: { tags, security, params: AccountIdParams, response: { 204: Type.Null(), ...errors, 404: ErrorBody } } }, async (req, reply) => {
-    await users.delete((await users.getByAccountNumber(accountNumber(req.params.id))).id);
+    await users.delete((await users.getByAccountNumber(accountNumber(req.params.id))).id, clientOf(req));
     return reply.code(204).send(null);
   });
 
