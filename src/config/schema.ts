@@ -84,6 +84,9 @@ export const ConfigSchema = Type.Object({
     Type.Optional(Type.String({ pattern: '^([0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=|[A-Za-z0-9_-]{43})$',
       description: 'AES-256-GCM key for social-login provider tokens at rest: 32 bytes, hex or base64. Unset: a random key kept in the database.' })),
     'TESSERA_OAUTH_TOKEN_KEY', { secret: true }),
+  webhookAllowPrivate: setting(
+    Type.Boolean({ default: false, description: 'Allow webhook endpoints on loopback, private and link-local addresses (refused by default, at creation and at every delivery).' }),
+    'TESSERA_WEBHOOK_ALLOW_PRIVATE'),
   logLevel: setting(
     Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info', description: 'Log level.' }),
     'TESSERA_LOG_LEVEL'),

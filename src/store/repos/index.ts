@@ -9,6 +9,7 @@ import { createOAuthAccountsRepo } from './oauth-accounts-repo.js';
 import { createServerSecretsRepo } from './server-secrets-repo.js';
 import { createAccessTokensRepo } from './access-tokens-repo.js';
 import { createRolesRepo } from './roles-repo.js';
+import { createWebhooksRepo } from './webhooks-repo.js';
 
 export interface RepoOptions {
   /** How long a user read for a per-request check may be reused (cached-users.ts); 0, the default, never. */
@@ -28,6 +29,7 @@ export function createRepos(db: Db, opts: RepoOptions = {}) {
     oauthAccounts: createOAuthAccountsRepo(db),
     serverSecrets: createServerSecretsRepo(db),
     roles: createRolesRepo(db),
+    webhooks: createWebhooksRepo(db),
   };
 }
 
@@ -41,3 +43,4 @@ export type { PurposeTokenRecord } from './purpose-tokens-repo.js';
 export type { OpaqueTokenRecord } from './access-tokens-repo.js';
 export type { SigningKeyRecord } from './signing-keys-repo.js';
 export type { OAuthAccountRecord, OAuthTokenPatch } from './oauth-accounts-repo.js';
+export type { WebhookEndpointRecord, WebhookDeliveryRecord, NewDelivery, AttemptOutcome } from './webhooks-repo.js';

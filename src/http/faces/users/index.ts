@@ -4,13 +4,15 @@ import { authRoutes } from './auth-routes.js';
 import { usersErrorHandler } from './errors.js';
 import { socialRoutes } from './social-routes.js';
 import { usersRoutes } from './users-routes.js';
+import { webhookRoutes } from './webhook-routes.js';
 import { wisdomUsersRoutes } from './wisdom/routes.js';
 
-/** The FastAPI Users face: /auth/* and /users/*, errors as `{"detail": …}`. */
+/** The FastAPI Users face: /auth/*, /users/* and the admin /webhooks, errors as `{"detail": …}`. */
 export async function usersFace(app: FastifyInstance, opts: { container: Container }): Promise<void> {
   app.setErrorHandler(usersErrorHandler);
   await app.register(authRoutes, opts);
   // TESSERA_USERS_ADMIN_API picks whose /users API this face speaks (wisdom's: docs/wisdom.md).
   await app.register(opts.container.config.usersAdminApi === 'wisdom' ? wisdomUsersRoutes : usersRoutes, opts);
   await app.register(socialRoutes, opts);
+  await app.register(webhookRoutes, opts);
 }
