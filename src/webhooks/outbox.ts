@@ -23,6 +23,8 @@ export interface WebhookOutbox {
   enqueue(executor: Kysely<Database>, event: StoredAuditEvent): Promise<void>;
   /** Re-reads the endpoint list now (after a change on this instance). */
   refresh(): Promise<void>;
+  /** Ids of the enabled endpoints an event of this type goes to, as this instance knows them. */
+  subscribers(type: string): string[];
   /** True when some endpoint exists (enabled or not): only then can deliveries be waiting. */
   hasEndpoints(): boolean;
   start(): Promise<void>;
@@ -47,6 +49,7 @@ export function createWebhookOutbox(opts: OutboxOptions): WebhookOutbox {
       await opts.repo.insertDeliveries(executor, targets.map((e) => ({ id: randomUUID(), endpointId: e.id, eventId: event.id, payload, createdAt })));
     },
     refresh,
+    subscribers: (type) => endpoints.filter((e) => subscribes(e, type)).map((e) => e.id),
     hasEndpoints: () => endpoints.length > 0,
     async start() {
       await refresh();
