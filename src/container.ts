@@ -79,6 +79,8 @@ const REVOCATION_POLL_MS = 1_000;
 const CLOCK_TOLERANCE_MS = 1_000;
 const PURGE_EVERY_MS = 60 * 60_000;
 const WEBHOOK_POLL_MS = 1_000;
+/** Settled webhook deliveries stay inspectable (GET /webhooks/{id}/deliveries) this long. */
+const WEBHOOK_HISTORY_MS = 30 * 24 * 60 * 60_000;
 const WEBHOOK_ENDPOINT_POLL_MS = 5_000;
 const WEBHOOK_TIMEOUT_MS = 10_000;
 const WEBHOOK_CONCURRENCY = 8;
@@ -124,6 +126,7 @@ export async function createContainer(opts: ContainerOptions) {
     repos.sessions.deleteExpired(before).catch((err) => logger.warn({ err }, 'session purge failed'));
     repos.purposeTokens.deleteExpired(before).catch((err) => logger.warn({ err }, 'purpose token purge failed'));
     repos.accessTokens.deleteExpired(before).catch((err) => logger.warn({ err }, 'opaque access token purge failed'));
+    repos.webhooks.deleteSettled(now() - WEBHOOK_HISTORY_MS).catch((err) => logger.warn({ err }, 'webhook delivery purge failed'));
   }, PURGE_EVERY_MS);
   purge.unref();
 

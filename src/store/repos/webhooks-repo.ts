@@ -127,6 +127,12 @@ export function createWebhooksRepo(db: Db) {
         .where('id', '=', id).where('lease_owner', '=', owner).execute();
     },
 
+    /** Deletes settled (delivered or given-up) deliveries queued before `before`. */
+    async deleteSettled(before: number): Promise<number> {
+      const res = await db.deleteFrom('webhook_deliveries').where('status', '!=', 'pending').where('created_at', '<', before).executeTakeFirst();
+      return Number(res.numDeletedRows);
+    },
+
     /** An endpoint's deliveries, newest first. */
     async listDeliveries(endpointId: string, limit: number, offset: number): Promise<{ items: WebhookDeliveryRecord[]; total: number }> {
       const base = db.selectFrom('webhook_deliveries').where('endpoint_id', '=', endpointId);
