@@ -111,6 +111,19 @@ describe.each(DIALECTS)('admin /webhooks routes (%s)', (dialect) => {
     expect(sb(await call(admin, 'GET', `/webhooks/${UNKNOWN_UUID}/deliveries`))).toEqual(NOT_FOUND);
   });
 
+  it('settled deliveries are purged after their time; pending ones never', async () => {
+    const { id } = (await create({ url: 'http://127.0.0.1:9/p', events: ['*'] })).json();
+    await s.container.webhookOutbox.enqueue(s.container.db, auditEvent());
+    await s.container.webhookOutbox.enqueue(s.container.db, auditEvent());
+    const [settled] = (await call(admin, 'GET', `/webhooks/${id}/deliveries`)).json() as { id: string }[];
+    await s.container.db.updateTable('webhook_deliveries').set({ status: 'delivered', next_attempt_at: null }).where('id', '=', settled!.id).execute();
+    await s.container.repos.webhooks.deleteSettled(Date.now() - 60_000);
+    expect((await call(admin, 'GET', `/webhooks/${id}/deliveries`)).json()).toHaveLength(2);
+    await s.container.repos.webhooks.deleteSettled(Date.now() + 1);
+    const left = (await call(admin, 'GET', `/webhooks/${id}/deliveries`)).json() as { id: string; status: string }[];
+    expect(left.map((d) => d.status)).toEqual(['pending']);
+  });
+
   describe('access', () => {
     const ROUTES = [
       ['POST', '/webhooks', { url: 'http://127.0.0.1:9/', events: ['*'] }], ['GET', '/webhooks', undefined],

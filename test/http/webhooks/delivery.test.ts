@@ -193,6 +193,40 @@ describe.each(DIALECTS)('webhook delivery across restarts and instances (%s)', (
     expect(r.received[1]!.headers['webhook-id']).toBe(event.id);
   });
 
+  it('an attempt cut short by a shutdown is handed back untried and made after the restart', async () => {
+    let hold = true;
+    const held: import('node:http').ServerResponse[] = [];
+    const { createServer } = await import('node:http');
+    const seen: string[] = [];
+    const server = createServer((req, res) => {
+      seen.push(String(req.headers['webhook-id']));
+      req.resume();
+      if (hold) held.push(res); else res.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    closers.push(async () => { server.closeAllConnections(); await new Promise((res) => server.close(res)); });
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/`;
+    const a = await start(ALLOW, { pollMs: 20 });
+    const tokenA = await adminToken(a);
+    const { id } = (await a.app.inject({ method: 'POST', url: '/webhooks', headers: auth(tokenA), payload: { url, events: ['*'] } })).json();
+    const event = auditEvent();
+    await a.container.webhookOutbox.enqueue(a.container.db, event);
+    await eventually(() => held.length === 1);
+    await servers.splice(0)[0]!.close();
+    const row = await (async () => {
+      const b = await start(ALLOW, { autoStart: false });
+      return b.container.db.selectFrom('webhook_deliveries').selectAll().where('endpoint_id', '=', id).executeTakeFirstOrThrow();
+    })();
+    expect(row).toMatchObject({ status: 'pending', attempts: 0, lease_until: null, lease_owner: null });
+    hold = false;
+    const b = servers[0]!;
+    b.container.webhookDispatcher.start();
+    const tokenB = await adminToken(b);
+    await eventually(async () => (await deliveriesOf(b, tokenB, id))[0]?.status === 'delivered');
+    expect(await deliveriesOf(b, tokenB, id)).toMatchObject([{ attempts: 1, last_status: 200 }]);
+    expect(seen).toEqual([event.id, event.id]);
+  });
+
   it('gives up 24 hours after the first attempt', async () => {
     let clock = Date.parse('2026-01-01T00:00:00Z');
     const r = await startReceiver(() => 503);
