@@ -70,7 +70,7 @@ export interface WebhookTiming {
   now?: () => number;
   timeoutMs?: number;
   concurrency?: number;
-  /** Tests start the dispatcher themselves (or never) to drive it by hand. */
+  /** False: no dispatcher runs (one-shot CLI commands; tests that drive it by hand with `tick()`). */
   autoStart?: boolean;
 }
 
