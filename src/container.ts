@@ -32,12 +32,7 @@ import { connectRevocationChannel } from './store/redis-revocations.js';
 import { connectPgRevocationChannel } from './store/pg-revocations.js';
 import { databaseClockOffset } from './store/db-clock.js';
 import { createMetrics } from './metrics/metrics.js';
-import { createWebhookService } from './core/webhooks.js';
-import { createWebhookOutbox } from './webhooks/outbox.js';
-import { createWebhookDispatcher } from './webhooks/dispatcher.js';
-import { refuseUrl } from './webhooks/address-policy.js';
-import { retrySchedule } from './webhooks/schedule.js';
-import { newWebhookSecret } from './webhooks/signing.js';
+import { createWebhooks, type WebhookTiming } from './webhooks/index.js';
 
 export interface ContainerOptions {
   config: Config;
@@ -58,32 +53,16 @@ export interface ContainerOptions {
   announceRevocations?: boolean;
   /** Tests wrap the password hasher to hold a check while they change the account (login races). */
   wrapHasher?: (hasher: PasswordHasher) => PasswordHasher;
-  /** Webhook timing for tests: poll interval, a factor shrinking the retry schedule, a clock, the request timeout. */
+  /** Webhook timing (tests: poll interval, schedule scale, clock, timeout) and whether the dispatcher runs. */
   webhooks?: WebhookTiming;
-}
-
-export interface WebhookTiming {
-  pollMs?: number;
-  /** How often the endpoint list is re-read for other instances' changes. */
-  endpointPollMs?: number;
-  scheduleScale?: number;
-  now?: () => number;
-  timeoutMs?: number;
-  concurrency?: number;
-  /** False: no dispatcher runs (one-shot CLI commands; tests that drive it by hand with `tick()`). */
-  autoStart?: boolean;
 }
 
 const KEY_RELOAD_MS = 60_000;
 const REVOCATION_POLL_MS = 1_000;
 const CLOCK_TOLERANCE_MS = 1_000;
 const PURGE_EVERY_MS = 60 * 60_000;
-const WEBHOOK_POLL_MS = 1_000;
 /** Settled webhook deliveries stay inspectable (GET /webhooks/{id}/deliveries) this long. */
 const WEBHOOK_HISTORY_MS = 30 * 24 * 60 * 60_000;
-const WEBHOOK_ENDPOINT_POLL_MS = 5_000;
-const WEBHOOK_TIMEOUT_MS = 10_000;
-const WEBHOOK_CONCURRENCY = 8;
 /** Sessions (with their refresh tokens) and purpose tokens are kept a day past expiry, then deleted. */
 const PURGE_AFTER_MS = 24 * 60 * 60_000;
 
@@ -201,34 +180,8 @@ export async function createContainer(opts: ContainerOptions) {
     tokenBox: createSecretBox(oauthKey.key, 'oauth-tokens'), flowBox: createSecretBox(oauthKey.key, 'oauth-flow'),
   });
 
-  // Webhooks: endpoint secrets are sealed under the same master key as provider tokens, resolved on
-  // first use so a server without webhooks writes no key. The outbox is the audit log's sink.
-  const w = opts.webhooks ?? {};
-  const webhookNow = w.now ?? now;
-  let webhookBox: Promise<ReturnType<typeof createSecretBox>> | undefined;
-  const openWebhookBox = () => (webhookBox ??= resolveOAuthMasterKey({ configured: config.oauthTokenKey, needed: true, secrets: repos.serverSecrets, now: now() })
-    .then((k) => createSecretBox(k.key, 'webhook-secrets'))
-    .catch((err: unknown) => { webhookBox = undefined; throw err; }));
-  const webhookOutbox = createWebhookOutbox({
-    repo: repos.webhooks, now: webhookNow, pollMs: w.endpointPollMs ?? WEBHOOK_ENDPOINT_POLL_MS,
-    onError: (err) => logger.warn({ err }, 'webhook endpoint reload failed'),
-  });
-  await webhookOutbox.start();
-  const webhooks = createWebhookService({
-    repo: repos.webhooks, box: openWebhookBox, newSecret: newWebhookSecret, now: webhookNow,
-    checkUrl: (url) => refuseUrl(url, config.webhookAllowPrivate), onChange: () => webhookOutbox.refresh(),
-  });
-  const webhookDispatcher = createWebhookDispatcher({
-    repo: repos.webhooks, now: webhookNow, allowPrivate: config.webhookAllowPrivate,
-    openSecret: async (sealed) => (await openWebhookBox()).open(sealed),
-    hasEndpoints: webhookOutbox.hasEndpoints,
-    onDisabled: () => { webhookOutbox.refresh().catch(() => {}); },
-    count: (outcome) => metrics.webhookDeliveries.inc({ outcome }),
-    schedule: retrySchedule({ scale: w.scheduleScale ?? 1 }),
-    pollMs: w.pollMs ?? WEBHOOK_POLL_MS, timeoutMs: w.timeoutMs ?? WEBHOOK_TIMEOUT_MS, concurrency: w.concurrency ?? WEBHOOK_CONCURRENCY,
-    onError: (err) => logger.warn({ err }, 'webhook delivery failed'),
-  });
-  if (w.autoStart !== false) webhookDispatcher.start();
+  // Webhook endpoints (admin), the outbox the audit log writes through, and the dispatcher (webhooks/).
+  const webhooks = await createWebhooks({ config, repos, metrics, logger, now, ...(opts.webhooks ? { timing: opts.webhooks } : {}) });
 
   // Rate-limit counters: shared through Redis when configured, and in memory whenever Redis fails.
   const rateCounters = opts.rateCounters ?? (redis ? withFallback(redisCounters(redis), memoryCounters(now), () => { redisDown = now(); }, now) : memoryCounters(now));
@@ -239,13 +192,12 @@ export async function createContainer(opts: ContainerOptions) {
     revocationChannelName: channel,
     sessions, auth, users, roles, accountTokens, introspection, tokenRevocation, socialLogin, metrics,
     /** Endpoint management (admin API), the audit log's sink (`webhookOutbox.enqueue`), and the sender. */
-    webhooks, webhookOutbox, webhookDispatcher,
+    webhooks: webhooks.service, webhookOutbox: webhooks.outbox, webhookDispatcher: webhooks.dispatcher,
 
     async close(): Promise<void> {
       clearInterval(keyReload);
       clearInterval(purge);
-      webhookOutbox.stop();
-      await webhookDispatcher.stop();
+      await webhooks.stop();
       await revocations.stop();
       await accountTokens.drain();
       await hasher.close();
