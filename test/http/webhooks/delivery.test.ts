@@ -124,6 +124,17 @@ describe.each(DIALECTS)('webhook delivery (%s)', (dialect) => {
     expect(valueOf(await scrape(s.app), DELIVERIES, { outcome: 'dropped' })).toBe(droppedBefore + 1);
   });
 
+  it('a delivery whose endpoint was deleted meanwhile (another instance\'s stale list) is dropped, never sent', async () => {
+    const droppedBefore = valueOf(await scrape(s.app), DELIVERIES, { outcome: 'dropped' });
+    const r = await receiver();
+    await endpoint(s, admin, r.url, ['logout']);
+    const orphan = { id: crypto.randomUUID(), endpointId: crypto.randomUUID(), eventId: crypto.randomUUID(), payload: '{}', createdAt: Date.now() };
+    await s.container.repos.webhooks.insertDeliveries(s.container.db, [orphan]);
+    await eventually(async () => (await s.container.db.selectFrom('webhook_deliveries').select('status').where('id', '=', orphan.id).executeTakeFirstOrThrow()).status === 'failed');
+    expect(r.received).toHaveLength(0);
+    expect(valueOf(await scrape(s.app), DELIVERIES, { outcome: 'dropped' })).toBe(droppedBefore + 1);
+  });
+
   it('queues nothing when the caller\'s transaction rolls back', async () => {
     const r = await receiver();
     const { id } = await endpoint(s, admin, r.url);
