@@ -39,6 +39,8 @@ export function isPrivateAddress(address: string): boolean {
 /** The URL's host as a bare name or address (IPv6 literals lose their brackets). */
 export const hostOf = (url: URL): string => url.hostname.replace(/^\[(.*)\]$/, '$1');
 
+const LOOKUP_TIMEOUT_MS = 5_000;
+
 export type UrlRefusal = 'invalid' | 'private' | 'unresolvable';
 
 /**
@@ -52,8 +54,11 @@ export async function refuseUrl(raw: string, allowPrivate: boolean): Promise<Url
   if (allowPrivate) return undefined;
   const host = hostOf(url);
   if (isIP(host)) return isPrivateAddress(host) ? 'private' : undefined;
-  const addresses = await new Promise<LookupAddress[] | undefined>((resolve) =>
-    dnsLookup(host, { all: true, verbatim: true }, (err, list) => resolve(err ? undefined : list)));
+  const addresses = await new Promise<LookupAddress[] | undefined>((resolve) => {
+    // A resolver that never answers must not hold the admin's request: unresolvable after a while.
+    const timer = setTimeout(() => resolve(undefined), LOOKUP_TIMEOUT_MS);
+    dnsLookup(host, { all: true, verbatim: true }, (err, list) => { clearTimeout(timer); resolve(err ? undefined : list); });
+  });
   if (!addresses || addresses.length === 0) return 'unresolvable';
   return addresses.some((a) => isPrivateAddress(a.address)) ? 'private' : undefined;
 }
