@@ -35,6 +35,7 @@ import { connectRevocationChannel } from './store/redis-revocations.js';
 import { connectPgRevocationChannel } from './store/pg-revocations.js';
 import { databaseClockOffset } from './store/db-clock.js';
 import { createMetrics } from './metrics/metrics.js';
+import { createWebhooks, type WebhookTiming } from './webhooks/index.js';
 
 export interface ContainerOptions {
   config: Config;
@@ -57,12 +58,16 @@ export interface ContainerOptions {
   auditSinks?: AuditSink[];
   /** Tests wrap the password hasher to hold a check while they change the account (login races). */
   wrapHasher?: (hasher: PasswordHasher) => PasswordHasher;
+  /** Webhook timing (tests: poll interval, schedule scale, clock, timeout) and whether the dispatcher runs. */
+  webhooks?: WebhookTiming;
 }
 
 const KEY_RELOAD_MS = 60_000;
 const REVOCATION_POLL_MS = 1_000;
 const CLOCK_TOLERANCE_MS = 1_000;
 const PURGE_EVERY_MS = 60 * 60_000;
+/** Settled webhook deliveries stay inspectable (GET /webhooks/{id}/deliveries) this long. */
+const WEBHOOK_HISTORY_MS = 30 * 24 * 60 * 60_000;
 /** Sessions (with their refresh tokens) and purpose tokens are kept a day past expiry, then deleted. */
 const PURGE_AFTER_MS = 24 * 60 * 60_000;
 
@@ -98,8 +103,14 @@ export async function createContainer(opts: ContainerOptions) {
   const keyReload = setInterval(() => keys.reload().catch((err) => logger.warn({ err }, 'signing key reload failed')), KEY_RELOAD_MS);
   keyReload.unref();
 
+  // Webhook endpoints (admin), the outbox the audit log writes through, and the dispatcher (webhooks/).
+  const webhooks = await createWebhooks({ config, repos, metrics, logger, now, ...(opts.webhooks ? { timing: opts.webhooks } : {}) });
+  // The outbox queues a delivery in the event's own transaction; `interested` keeps a login's single
+  // statement when no endpoint wants its type.
+  const webhookSink: AuditSink = Object.assign((executor: Parameters<AuditSink>[0], event: Parameters<AuditSink>[1]) => webhooks.outbox.enqueue(executor, event),
+    { interested: (type: string) => webhooks.outbox.subscribers(type).length > 0 });
   const audit = createAuditLog({
-    repo: repos.audit, sinks: opts.auditSinks ?? [], now,
+    repo: repos.audit, sinks: [...(opts.auditSinks ?? []), webhookSink], now,
     onError: (err, type) => logger.warn({ err, type }, 'audit event not recorded'),
   });
 
@@ -111,6 +122,7 @@ export async function createContainer(opts: ContainerOptions) {
       repos.sessions.deleteExpired(before).catch((err) => logger.warn({ err }, 'session purge failed')),
       repos.purposeTokens.deleteExpired(before).catch((err) => logger.warn({ err }, 'purpose token purge failed')),
       repos.accessTokens.deleteExpired(before).catch((err) => logger.warn({ err }, 'opaque access token purge failed')),
+      repos.webhooks.deleteSettled(now() - WEBHOOK_HISTORY_MS).catch((err) => logger.warn({ err }, 'webhook delivery purge failed')),
       audit.purge(config.auditRetentionDays).catch((err) => logger.warn({ err }, 'audit event purge failed')),
     ]);
   };
@@ -193,6 +205,7 @@ export async function createContainer(opts: ContainerOptions) {
     tokenBox: createSecretBox(oauthKey.key, 'oauth-tokens'), flowBox: createSecretBox(oauthKey.key, 'oauth-flow'),
   });
 
+
   // Rate-limit counters: shared through Redis when configured, and in memory whenever Redis fails.
   const rateCounters = opts.rateCounters ?? (redis ? withFallback(redisCounters(redis), memoryCounters(now), () => { redisDown = now(); }, now) : memoryCounters(now));
 
@@ -205,10 +218,13 @@ export async function createContainer(opts: ContainerOptions) {
     audit, accountSessions, activity,
     /** The hourly purge, run now (tests). */
     purgeExpired,
+    /** Endpoint management (admin API), the audit log's sink (`webhookOutbox.enqueue`), and the sender. */
+    webhooks: webhooks.service, webhookOutbox: webhooks.outbox, webhookDispatcher: webhooks.dispatcher,
 
     async close(): Promise<void> {
       clearInterval(keyReload);
       clearInterval(purge);
+      await webhooks.stop();
       await revocations.stop();
       await accountTokens.drain();
       await hasher.close();

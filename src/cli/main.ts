@@ -9,6 +9,9 @@ import { openDatabase } from '../store/create-db.js';
 import { exportCommand, importCommand } from './transfer-commands.js';
 import { UsageError } from './usage-error.js';
 
+/** A command runs for a moment: webhook deliveries are left to the servers. */
+const ONE_SHOT = { autoStart: false };
+
 const USAGE = `usage: tessera <command>
   serve                                   run the server (same as npm start)
   migrate                                 apply database migrations
@@ -37,7 +40,7 @@ async function run(argv: string[]): Promise<number> {
       email: { type: 'string' }, password: { type: 'string' }, username: { type: 'string' }, superuser: { type: 'boolean', default: false },
     } });
     if (!values.email || !values.password) throw new UsageError('users create needs --email and --password');
-    const c = await createContainer({ config, logger });
+    const c = await createContainer({ config, logger, webhooks: ONE_SHOT });
     try {
       const u = await c.users.create({ email: values.email, password: values.password, username: values.username ?? null,
         isSuperuser: values.superuser, isVerified: values.superuser }, { client: { face: 'cli' } });
@@ -48,7 +51,7 @@ async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (cmd === 'keys' && sub === 'rotate') {
-    const c = await createContainer({ config, logger });
+    const c = await createContainer({ config, logger, webhooks: ONE_SHOT });
     try {
       console.log(`new signing key ${await c.keys.rotate()}`);
     } finally {

@@ -87,6 +87,9 @@ export const ConfigSchema = Type.Object({
   auditRetentionDays: setting(
     Type.Integer({ minimum: 1, maximum: 36_500, default: 90, description: 'Days security events are kept in the audit log before the hourly purge drops them.' }),
     'TESSERA_AUDIT_RETENTION_DAYS'),
+  webhookAllowPrivate: setting(
+    Type.Boolean({ default: false, description: 'Allow webhook endpoints on loopback, private and link-local addresses (refused by default, at creation and at every delivery).' }),
+    'TESSERA_WEBHOOK_ALLOW_PRIVATE'),
   logLevel: setting(
     Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info', description: 'Log level.' }),
     'TESSERA_LOG_LEVEL'),

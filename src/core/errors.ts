@@ -82,3 +82,14 @@ export class InvalidUsername extends DomainError {
   readonly code = 'invalid_username';
   constructor(readonly reason: string) { super(reason); }
 }
+/** A webhook URL that is not http(s), whose host does not resolve, or that points into a private network; `reason` is safe to show. */
+export class InvalidWebhookUrl extends DomainError {
+  readonly code = 'invalid_webhook_url';
+  constructor(readonly reason: string) { super(reason); }
+}
+/** A webhook subscription naming an event type that does not exist; `index` is its place in the list. */
+export class UnknownEventType extends DomainError {
+  readonly code = 'unknown_event_type';
+  constructor(readonly index: number, readonly type: string) { super(`unknown event type ${type}`); }
+}
+export class WebhookNotFound extends DomainError { readonly code = 'webhook_not_found'; }

@@ -158,6 +158,38 @@ export interface ServerSecretsTable {
   created_at: number;
 }
 
+/** A webhook receiver (migration 0010). `events`: JSON array of event types, or `["*"]`. */
+export interface WebhookEndpointsTable {
+  id: string;
+  url: string;
+  events: string;
+  /** The `whsec_…` signing secret, sealed with the server's secret box. */
+  secret_enc: string;
+  created_at: number;
+  /** 1 once the receiver answered 410 Gone. */
+  disabled: number;
+}
+
+/** One event for one endpoint: the outbox row and its retry state (src/webhooks/dispatcher.ts). */
+export interface WebhookDeliveriesTable {
+  id: string;
+  endpoint_id: string;
+  event_id: string;
+  /** The JSON body sent, fixed at enqueue time so every retry signs the same bytes. */
+  payload: string;
+  /** `pending`, `delivered` or `failed` (given up). */
+  status: string;
+  attempts: number;
+  first_attempt_at: number | null;
+  next_attempt_at: number | null;
+  /** The receiver's HTTP status at the last attempt; null when it did not answer. */
+  last_status: number | null;
+  /** An instance holds the row until then while it makes an attempt. */
+  lease_until: number | null;
+  lease_owner: string | null;
+  created_at: number;
+}
+
 export interface Database {
   oauth_accounts: OAuthAccountsTable;
   server_secrets: ServerSecretsTable;
@@ -173,4 +205,6 @@ export interface Database {
   roles: RolesTable;
   role_scopes: RoleScopesTable;
   user_roles: UserRolesTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }

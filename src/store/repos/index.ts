@@ -10,6 +10,7 @@ import { createServerSecretsRepo } from './server-secrets-repo.js';
 import { createAccessTokensRepo } from './access-tokens-repo.js';
 import { createRolesRepo } from './roles-repo.js';
 import { createAuditRepo } from './audit-repo.js';
+import { createWebhooksRepo } from './webhooks-repo.js';
 
 export interface RepoOptions {
   /** How long a user read for a per-request check may be reused (cached-users.ts); 0, the default, never. */
@@ -30,6 +31,7 @@ export function createRepos(db: Db, opts: RepoOptions = {}) {
     serverSecrets: createServerSecretsRepo(db),
     roles: createRolesRepo(db),
     audit: createAuditRepo(db),
+    webhooks: createWebhooksRepo(db),
   };
 }
 
@@ -44,3 +46,4 @@ export type { PurposeTokenRecord } from './purpose-tokens-repo.js';
 export type { OpaqueTokenRecord } from './access-tokens-repo.js';
 export type { SigningKeyRecord } from './signing-keys-repo.js';
 export type { OAuthAccountRecord, OAuthTokenPatch } from './oauth-accounts-repo.js';
+export type { WebhookEndpointRecord, WebhookDeliveryRecord, NewDelivery, AttemptOutcome } from './webhooks-repo.js';

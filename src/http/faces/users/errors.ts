@@ -31,6 +31,8 @@ const MAP: [new (...a: never[]) => E.DomainError, number, string][] = [
   [E.OAuthProviderUnavailable, 502, 'OAUTH_PROVIDER_UNAVAILABLE'],
   [E.Overloaded, 503, 'Service Unavailable'],
   [E.LastSuperuser, 400, 'LAST_SUPERUSER'],
+  [E.InvalidWebhookUrl, 400, 'WEBHOOK_INVALID_URL'],
+  [E.WebhookNotFound, 404, 'Not Found'],
 ];
 
 const IDENTIFIER_REASON = 'A user needs an email or a username to log in with.';
@@ -75,6 +77,8 @@ export function validationDetail(err: FastifyError) {
 export function usersErrorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply) {
   // A username the PRECIS rule refuses is a field validation failure, as a pydantic validator would report it.
   if (err instanceof E.InvalidUsername) return reply.code(422).send({ detail: [{ loc: ['body', 'username'], msg: err.reason, type: 'value_error' }] });
+  // An unknown event type is a field validation failure too, naming the list entry.
+  if (err instanceof E.UnknownEventType) return reply.code(422).send({ detail: [{ loc: ['body', 'events', err.index], msg: 'Unknown event type', type: 'enum' }] });
   if (err instanceof E.DomainError) {
     const hit = MAP.find(([cls]) => err instanceof cls);
     if (hit) {
@@ -82,7 +86,7 @@ export function usersErrorHandler(err: FastifyError, req: FastifyRequest, reply:
       const code = req.routeOptions.config.errorCodes?.[err.code] ?? fallback;
       if (status === 401) reply.header('www-authenticate', 'Bearer');
       if (status === 503) reply.header('retry-after', '1');
-      const detail = err instanceof E.InvalidPassword || err instanceof E.OAuthProviderError ? { code, reason: err.reason }
+      const detail = err instanceof E.InvalidPassword || err instanceof E.OAuthProviderError || err instanceof E.InvalidWebhookUrl ? { code, reason: err.reason }
         : err instanceof E.InvalidIdentifier ? { code, reason: IDENTIFIER_REASON } : code;
       return reply.code(status).send({ detail });
     }

@@ -5,9 +5,10 @@ import { usersErrorHandler } from './errors.js';
 import { sessionRoutes } from './session-routes.js';
 import { socialRoutes } from './social-routes.js';
 import { usersRoutes } from './users-routes.js';
+import { webhookRoutes } from './webhook-routes.js';
 import { wisdomUsersRoutes } from './wisdom/routes.js';
 
-/** The FastAPI Users face: /auth/* and /users/*, errors as `{"detail": …}`. */
+/** The FastAPI Users face: /auth/*, /users/* and the admin /webhooks, errors as `{"detail": …}`. */
 export async function usersFace(app: FastifyInstance, opts: { container: Container }): Promise<void> {
   app.setErrorHandler(usersErrorHandler);
   await app.register(authRoutes, opts);
@@ -16,4 +17,5 @@ export async function usersFace(app: FastifyInstance, opts: { container: Contain
   await app.register(socialRoutes, opts);
   // Outside the /users plugin: the sessions API and /audit exist whichever API /users speaks.
   await app.register(sessionRoutes, opts);
+  await app.register(webhookRoutes, opts);
 }
