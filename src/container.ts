@@ -15,6 +15,8 @@ import { createTokenRevocation } from './core/token-revocation.js';
 import { createUserService } from './core/users.js';
 import { createRoleService } from './core/roles.js';
 import { createSocialLoginService } from './core/social-login.js';
+import { createPasskeyService } from './core/mfa/passkeys.js';
+import { relyingParty } from './core/mfa/passkeys-relying-party.js';
 import { createAccessTokens } from './crypto/access-token.js';
 import { createTokenProfiles } from './crypto/token-profiles.js';
 import { createOpaqueTokens } from './core/opaque-tokens.js';
@@ -100,6 +102,7 @@ export async function createContainer(opts: ContainerOptions) {
     repos.sessions.deleteExpired(before).catch((err) => logger.warn({ err }, 'session purge failed'));
     repos.purposeTokens.deleteExpired(before).catch((err) => logger.warn({ err }, 'purpose token purge failed'));
     repos.accessTokens.deleteExpired(before).catch((err) => logger.warn({ err }, 'opaque access token purge failed'));
+    repos.passkeyChallenges.deleteExpired(now()).catch((err) => logger.warn({ err }, 'passkey challenge purge failed'));
   }, PURGE_EVERY_MS);
   purge.unref();
 
@@ -174,6 +177,12 @@ export async function createContainer(opts: ContainerOptions) {
     tokenBox: createSecretBox(oauthKey.key, 'oauth-tokens'), flowBox: createSecretBox(oauthKey.key, 'oauth-flow'),
   });
 
+  // WebAuthn passkeys; the relying party is the public URL's host unless TESSERA_WEBAUTHN_RP_ID names a parent domain.
+  const passkeys = createPasskeyService({
+    repos, sessions, requireVerified: config.requireVerified, now,
+    rp: relyingParty(publicUrl, config.corsOrigins, config.webauthnRpId),
+  });
+
   // Rate-limit counters: shared through Redis when configured, and in memory whenever Redis fails.
   const rateCounters = opts.rateCounters ?? (redis ? withFallback(redisCounters(redis), memoryCounters(now), () => { redisDown = now(); }, now) : memoryCounters(now));
 
@@ -181,7 +190,7 @@ export async function createContainer(opts: ContainerOptions) {
     config, logger, publicUrl, db, repos, keys, accessTokens, revocations, hasher, policy, mailer, redis, rateCounters,
     /** Where this instance's revocations are announced (Redis channel, or PostgreSQL NOTIFY channel). */
     revocationChannelName: channel,
-    sessions, auth, users, roles, accountTokens, introspection, tokenRevocation, socialLogin, metrics,
+    sessions, auth, users, roles, accountTokens, introspection, tokenRevocation, socialLogin, passkeys, metrics,
 
     async close(): Promise<void> {
       clearInterval(keyReload);

@@ -80,3 +80,7 @@ export class InvalidUsername extends DomainError {
   readonly code = 'invalid_username';
   constructor(readonly reason: string) { super(reason); }
 }
+/** A WebAuthn response that does not verify: unknown or spent challenge, wrong origin, bad signature, no user verification, counter regression, someone else's credential. */
+export class WebAuthnInvalid extends DomainError { readonly code = 'webauthn_invalid'; }
+/** The caller has no passkey by that id. */
+export class PasskeyNotFound extends DomainError { readonly code = 'passkey_not_found'; }

@@ -9,6 +9,8 @@ import { createOAuthAccountsRepo } from './oauth-accounts-repo.js';
 import { createServerSecretsRepo } from './server-secrets-repo.js';
 import { createAccessTokensRepo } from './access-tokens-repo.js';
 import { createRolesRepo } from './roles-repo.js';
+import { createWebAuthnCredentialsRepo } from './webauthn-credentials-repo.js';
+import { createWebAuthnChallengesRepo } from './webauthn-challenges-repo.js';
 
 export interface RepoOptions {
   /** How long a user read for a per-request check may be reused (cached-users.ts); 0, the default, never. */
@@ -28,6 +30,8 @@ export function createRepos(db: Db, opts: RepoOptions = {}) {
     oauthAccounts: createOAuthAccountsRepo(db),
     serverSecrets: createServerSecretsRepo(db),
     roles: createRolesRepo(db),
+    passkeys: createWebAuthnCredentialsRepo(db),
+    passkeyChallenges: createWebAuthnChallengesRepo(db),
   };
 }
 
@@ -41,3 +45,5 @@ export type { PurposeTokenRecord } from './purpose-tokens-repo.js';
 export type { OpaqueTokenRecord } from './access-tokens-repo.js';
 export type { SigningKeyRecord } from './signing-keys-repo.js';
 export type { OAuthAccountRecord, OAuthTokenPatch } from './oauth-accounts-repo.js';
+export type { PasskeyRecord } from './webauthn-credentials-repo.js';
+export type { ChallengePurpose, ChallengeRecord } from './webauthn-challenges-repo.js';
