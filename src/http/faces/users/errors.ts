@@ -30,6 +30,8 @@ const MAP: [new (...a: never[]) => E.DomainError, number, string][] = [
   [E.OAuthProviderUnavailable, 502, 'OAUTH_PROVIDER_UNAVAILABLE'],
   [E.Overloaded, 503, 'Service Unavailable'],
   [E.LastSuperuser, 400, 'LAST_SUPERUSER'],
+  [E.WebAuthnInvalid, 400, 'WEBAUTHN_INVALID'],
+  [E.PasskeyNotFound, 404, 'Not Found'],
 ];
 
 const IDENTIFIER_REASON = 'A user needs an email or a username to log in with.';
