@@ -34,8 +34,10 @@ export function passkeyLogin(deps: PasskeyServiceDeps) {
       const flowId = randomUUID();
       if (username === undefined) return { flowId, options: await challengeFor('login', flowId, null, undefined) };
       const user = await repos.users.findByLogin(username);
-      const allow = user ? await repos.passkeys.listForUser(user.id) : [];
-      return { flowId, options: await challengeFor('login', flowId, user?.id ?? randomUUID(), allow) };
+      // The same queries either way, so the answer's timing does not tell either.
+      const ownerId = user?.id ?? randomUUID();
+      const allow = await repos.passkeys.listForUser(ownerId);
+      return { flowId, options: await challengeFor('login', flowId, ownerId, allow) };
     },
 
     /** Spends the flow's challenge, checks the assertion, and opens a session like any login. */

@@ -26,7 +26,7 @@ export async function passkeyRoutes(base: FastifyInstance, { container }: { cont
   const me = { preValidation: userGuard(container, 'me') };
   const crossSite = refuseCrossSite(container);
 
-  app.post('/auth/webauthn/register/options', { ...me, schema: { tags, security, response: { 200: OptionsJson, ...errors } } }, async (req) =>
+  app.post('/auth/webauthn/register/options', { ...me, config: { limit: { policy: 'passkey', account: signedInUser } }, schema: { tags, security, response: { 200: OptionsJson, ...errors } } }, async (req) =>
     passkeys.registrationOptions(callerOf(req)));
 
   app.post('/auth/webauthn/register/verify', {
