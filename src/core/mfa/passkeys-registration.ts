@@ -8,6 +8,8 @@ import { CEREMONY_MS, WEBAUTHN, type PasskeyClient, type PasskeyServiceDeps } fr
 export interface PasskeyCaller { userId: string; sid: string; fresh: boolean }
 
 const DEFAULT_NAME = 'Passkey';
+/** The transports WebAuthn defines; whatever else a client claims is not stored or echoed back. */
+const TRANSPORTS = new Set(['ble', 'cable', 'hybrid', 'internal', 'nfc', 'smart-card', 'usb']);
 
 /** The challenge a registration response answers, read from its client data; undefined when unreadable. */
 function challengeOf(response: unknown): string | undefined {
@@ -59,7 +61,7 @@ export function passkeyRegistration(deps: PasskeyServiceDeps) {
       const info = await verifyAttestation(deps, response as RegistrationResponseJSON, spent.challenge);
       const record: PasskeyRecord = {
         id: info.credential.id, userId: caller.userId, publicKey: isoBase64URL.fromBuffer(info.credential.publicKey),
-        counter: info.credential.counter, transports: info.credential.transports ?? [],
+        counter: info.credential.counter, transports: [...new Set(info.credential.transports ?? [])].filter((t) => TRANSPORTS.has(t)),
         backedUp: info.credentialBackedUp, deviceType: info.credentialDeviceType,
         name: name?.trim() || DEFAULT_NAME, createdAt: now(), lastUsedAt: null,
       };

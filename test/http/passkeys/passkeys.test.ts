@@ -75,6 +75,15 @@ describe.each(DIALECTS)('passkeys (%s)', (dialect) => {
       expect(sb(await verify())).toEqual(WEBAUTHN_INVALID);
     });
 
+    it('only the transports WebAuthn defines are kept', async () => {
+      const { access_token: token } = await jwtLogin(s, 'kay@camelot.bt');
+      const credential = new SoftAuthenticator(ORIGIN).create(await registrationOptions(s, token));
+      credential.response.transports = ['usb', '<script>', 'usb', 'nfc'];
+      const res = await s.app.inject({ method: 'POST', url: '/auth/webauthn/register/verify', headers: auth(token), payload: { credential } });
+      expect(res.statusCode).toBe(201);
+      expect((await s.container.repos.passkeys.findById(res.json().id))!.transports).toEqual(['usb', 'nfc']);
+    });
+
     it('a registration challenge belongs to the session that asked for it', async () => {
       const mine = (await jwtLogin(s, 'kay@camelot.bt')).access_token;
       const otherSession = (await jwtLogin(s, 'kay@camelot.bt')).access_token;
@@ -108,7 +117,9 @@ describe.each(DIALECTS)('passkeys (%s)', (dialect) => {
       const stale = await nonFreshToken(s, login.refresh_token);
       expect(sb(await s.app.inject({ method: 'DELETE', url, headers: auth(stale) }))).toEqual({ status: 403, body: { detail: 'FRESH_TOKEN_REQUIRED' } });
       expect(sb(await s.app.inject({ method: 'DELETE', url, headers: auth(arthur) }))).toEqual({ status: 404, body: { detail: 'Not Found' } });
-      expect(sb(await s.app.inject({ method: 'DELETE', url: '/auth/webauthn/credentials/nope', headers: auth(login.access_token) }))).toEqual({ status: 404, body: { detail: 'Not Found' } });
+      for (const other of ['nope', 'x'.repeat(3000)]) {
+        expect(sb(await s.app.inject({ method: 'DELETE', url: `/auth/webauthn/credentials/${other}`, headers: auth(login.access_token) }))).toEqual({ status: 404, body: { detail: 'Not Found' } });
+      }
       expect(sb(await s.app.inject({ method: 'DELETE', url }))).toEqual(UNAUTHORIZED);
       const res = await s.app.inject({ method: 'DELETE', url, headers: auth(login.access_token) });
       expect(res.statusCode).toBe(204);
@@ -202,6 +213,22 @@ describe.each(DIALECTS)('passkeys (%s)', (dialect) => {
       expect(sb(await passkeyLogin(s, key, { flaws: { counter: stored!.counter } }))).toEqual(WEBAUTHN_INVALID);
       expect(sb(await passkeyLogin(s, key, { flaws: { counter: 1 } }))).toEqual(WEBAUTHN_INVALID);
       expect((await passkeyLogin(s, key)).statusCode).toBe(200);
+    });
+
+    it('of two concurrent assertions with the same counter (a clone racing the original), one passes', async () => {
+      const a = await loginOptions(s);
+      const b = await loginOptions(s);
+      const next = (await s.container.repos.passkeys.findById(key.credentials[0]!.id))!.counter + 1;
+      const results = await Promise.all([
+        loginVerify(s, a.flow_id, key.get(a.options, { counter: next })),
+        loginVerify(s, b.flow_id, key.get(b.options, { counter: next })),
+      ]);
+      expect(results.map((r) => r.statusCode).sort()).toEqual([200, 400]);
+      key.credentials[0]!.counter = next;
+    });
+
+    it('a response without a user handle is judged by its credential alone', async () => {
+      expect((await passkeyLogin(s, key, { flaws: { userHandle: null } })).statusCode).toBe(200);
     });
 
     it('authenticators without a counter (always 0) keep working', async () => {

@@ -29,7 +29,8 @@ export const PasskeyRead = Type.Object({
   last_used_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
 });
 export const PasskeyCreated = Type.Object({ id: Type.String(), name: Type.String(), created_at: Type.String({ format: 'date-time' }) });
-export const PasskeyParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 2048 }) });
+// Any id is looked up (an unknown one is a 404, never a validation error).
+export const PasskeyParams = Type.Object({ id: Type.String() });
 
 const iso = (ms: number) => new Date(ms).toISOString();
 export const toPasskeyRead = (p: PasskeyRecord) => ({ id: p.id, name: p.name, created_at: iso(p.createdAt), last_used_at: p.lastUsedAt === null ? null : iso(p.lastUsedAt) });
