@@ -1,12 +1,12 @@
-import { verifyAuthenticationResponse, type AuthenticationResponseJSON } from '@simplewebauthn/server';
-import { isoBase64URL, isoUint8Array } from '@simplewebauthn/server/helpers';
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import type { PasskeyRecord } from '../../store/repos/index.js';
 import type { PasskeyServiceDeps } from './passkeys-deps.js';
+import { fromBase64Url, toBase64Url, webauthnLibrary } from './passkeys-library.js';
 
 export type AssertionResult = { ok: true; credential: PasskeyRecord } | { ok: false; credential: PasskeyRecord | undefined };
 
 /** The user handle a passkey of `userId` carries: the user id's UTF-8 bytes (registration's userID). */
-export const userHandleOf = (userId: string): string => isoBase64URL.fromBuffer(isoUint8Array.fromUTF8String(userId));
+export const userHandleOf = (userId: string): string => toBase64Url(Buffer.from(userId, 'utf8'));
 
 function looksLikeAssertion(v: unknown): v is AuthenticationResponseJSON {
   if (!v || typeof v !== 'object') return false;
@@ -36,10 +36,11 @@ export async function checkAssertion(deps: PasskeyServiceDeps, response: unknown
 
 /** The library's verdict, or undefined: it throws on every malformed or failing response. */
 async function verify(deps: PasskeyServiceDeps, response: AuthenticationResponseJSON, challenge: string, credential: PasskeyRecord) {
+  const { verifyAuthenticationResponse } = await webauthnLibrary();
   try {
     const { verified, authenticationInfo: info } = await verifyAuthenticationResponse({
       response, expectedChallenge: challenge, expectedOrigin: deps.rp.origins, expectedRPID: deps.rp.id,
-      credential: { id: credential.id, publicKey: isoBase64URL.toBuffer(credential.publicKey), counter: credential.counter, transports: credential.transports },
+      credential: { id: credential.id, publicKey: fromBase64Url(credential.publicKey), counter: credential.counter, transports: credential.transports },
       requireUserVerification: true,
     });
     return verified && info.userVerified ? info : undefined;

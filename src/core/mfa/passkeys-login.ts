@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { generateAuthenticationOptions, type PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
+import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import type { UserRecord } from '../../store/repos/index.js';
 import { InvalidCredentials, UserNotVerified, WebAuthnInvalid } from '../errors.js';
 import type { TokenSet } from '../sessions.js';
 import { checkAssertion } from './passkeys-assertion.js';
 import { CEREMONY_MS, WEBAUTHN, type PasskeyClient, type PasskeyServiceDeps } from './passkeys-deps.js';
+import { webauthnLibrary } from './passkeys-library.js';
 
 /** Passwordless login with a passkey: a complete, `fresh` login of the users face. */
 export function passkeyLogin(deps: PasskeyServiceDeps) {
@@ -13,6 +14,7 @@ export function passkeyLogin(deps: PasskeyServiceDeps) {
 
   /** Assertion options for `ownerId`'s passkeys (all of them: `allow` undefined means discoverable), kept as `purpose`'s challenge. */
   async function challengeFor(purpose: 'login' | 'mfa', flowId: string, ownerId: string | null, allow: { id: string; transports: string[] }[] | undefined) {
+    const { generateAuthenticationOptions } = await webauthnLibrary();
     const options = await generateAuthenticationOptions({
       rpID: rp.id, timeout: CEREMONY_MS, userVerification: 'required',
       ...(allow ? { allowCredentials: allow.map((c) => ({ id: c.id, transports: c.transports })) } : {}),

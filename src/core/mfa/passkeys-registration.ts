@@ -1,8 +1,8 @@
-import { generateRegistrationOptions, verifyRegistrationResponse, type PublicKeyCredentialCreationOptionsJSON, type RegistrationResponseJSON } from '@simplewebauthn/server';
-import { decodeClientDataJSON, isoBase64URL, isoUint8Array } from '@simplewebauthn/server/helpers';
+import type { PublicKeyCredentialCreationOptionsJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { PasskeyRecord } from '../../store/repos/index.js';
 import { FreshTokenRequired, InvalidToken, WebAuthnInvalid } from '../errors.js';
 import { CEREMONY_MS, WEBAUTHN, type PasskeyClient, type PasskeyServiceDeps } from './passkeys-deps.js';
+import { fromBase64Url, toBase64Url, webauthnLibrary } from './passkeys-library.js';
 
 /** The signed-in caller of a passkey-management call. */
 export interface PasskeyCaller { userId: string; sid: string; fresh: boolean }
@@ -16,7 +16,7 @@ function challengeOf(response: unknown): string | undefined {
   const data = (response as { response?: { clientDataJSON?: unknown } } | null)?.response?.clientDataJSON;
   if (typeof data !== 'string' || data.length > 8192) return undefined;
   try {
-    const c = decodeClientDataJSON(data).challenge;
+    const c: unknown = JSON.parse(Buffer.from(data, 'base64url').toString('utf8'))?.challenge;
     return typeof c === 'string' && c.length > 0 ? c : undefined;
   } catch {
     return undefined;
@@ -36,9 +36,10 @@ export function passkeyRegistration(deps: PasskeyServiceDeps) {
       if (!user) throw new InvalidToken();
       const existing = await repos.passkeys.listForUser(user.id);
       const label = user.email ?? user.username ?? user.id;
+      const { generateRegistrationOptions } = await webauthnLibrary();
       const options = await generateRegistrationOptions({
         rpName: rp.name, rpID: rp.id, userName: label, userDisplayName: label,
-        userID: isoUint8Array.fromUTF8String(user.id),
+        userID: new Uint8Array(Buffer.from(user.id, 'utf8')),
         attestationType: 'none', timeout: CEREMONY_MS,
         excludeCredentials: existing.map((c) => ({ id: c.id, transports: c.transports })),
         authenticatorSelection: { residentKey: 'required', requireResidentKey: true, userVerification: 'required' },
@@ -60,7 +61,7 @@ export function passkeyRegistration(deps: PasskeyServiceDeps) {
       if (!spent) throw new WebAuthnInvalid();
       const info = await verifyAttestation(deps, response as RegistrationResponseJSON, spent.challenge);
       const record: PasskeyRecord = {
-        id: info.credential.id, userId: caller.userId, publicKey: isoBase64URL.fromBuffer(info.credential.publicKey),
+        id: info.credential.id, userId: caller.userId, publicKey: toBase64Url(info.credential.publicKey),
         counter: info.credential.counter, transports: [...new Set(info.credential.transports ?? [])].filter((t) => TRANSPORTS.has(t)),
         backedUp: info.credentialBackedUp, deviceType: info.credentialDeviceType,
         name: name?.trim() || DEFAULT_NAME, createdAt: now(), lastUsedAt: null,
@@ -75,6 +76,7 @@ export function passkeyRegistration(deps: PasskeyServiceDeps) {
 }
 
 async function verifyAttestation(deps: PasskeyServiceDeps, response: RegistrationResponseJSON, challenge: string) {
+  const { verifyRegistrationResponse } = await webauthnLibrary();
   try {
     const { verified, registrationInfo } = await verifyRegistrationResponse({
       response, expectedChallenge: challenge, expectedOrigin: deps.rp.origins, expectedRPID: deps.rp.id,
