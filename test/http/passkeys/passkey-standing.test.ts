@@ -46,3 +46,16 @@ describe.each(DIALECTS)('passkey login standing and limits (%s)', (dialect) => {
     expect(last).toBe(429);
   });
 });
+
+describe.each(DIALECTS)('passkeys with the wisdom /users API (%s)', (dialect) => {
+  let s: TestServer;
+  beforeAll(async () => { s = await startServer(dialect, { TESSERA_USERS_ADMIN_API: 'wisdom' }); });
+  afterAll(async () => { await s.close(); });
+
+  it('the passkey routes exist in both modes', async () => {
+    await coreUser(s, 'bedivere@camelot.bt');
+    const key = new SoftAuthenticator(ORIGIN);
+    expect((await registerPasskey(s, (await jwtLogin(s, 'bedivere@camelot.bt')).access_token, key)).statusCode).toBe(201);
+    expect((await passkeyLogin(s, key)).statusCode).toBe(200);
+  });
+});
