@@ -48,7 +48,9 @@ export function passkeyLogin(deps: PasskeyServiceDeps) {
       if (!challenge) throw new WebAuthnInvalid();
       const result = await checkAssertion(deps, response, challenge.challenge, challenge.userId ?? undefined);
       if (!result.ok) {
-        if (result.credential) await deps.audit?.record({ type: 'mfa.failed', userId: result.credential.userId, detail: { ...WEBAUTHN } }, opts.client);
+        // A failure is the user's whose passkey it was or, for a flow naming a user, that user's.
+        const failed = result.credential?.userId ?? (challenge.userId !== null ? (await repos.users.findById(challenge.userId))?.id : undefined);
+        if (failed) await deps.audit?.record({ type: 'mfa.failed', userId: failed, detail: { ...WEBAUTHN } }, opts.client);
         throw new WebAuthnInvalid();
       }
       const user = await repos.users.findById(result.credential.userId);

@@ -2,7 +2,7 @@ import type { PublicKeyCredentialCreationOptionsJSON, RegistrationResponseJSON }
 import type { PasskeyRecord } from '../../store/repos/index.js';
 import { FreshTokenRequired, InvalidToken, WebAuthnInvalid } from '../errors.js';
 import { CEREMONY_MS, WEBAUTHN, type PasskeyClient, type PasskeyServiceDeps } from './passkeys-deps.js';
-import { fromBase64Url, toBase64Url, webauthnLibrary } from './passkeys-library.js';
+import { toBase64Url, webauthnLibrary } from './passkeys-library.js';
 
 /** The signed-in caller of a passkey-management call. */
 export interface PasskeyCaller { userId: string; sid: string; fresh: boolean }

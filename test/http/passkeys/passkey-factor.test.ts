@@ -94,13 +94,19 @@ describe.each(DIALECTS)('passkeys as a second factor, and their audit events (%s
     for (const junk of [null, 'x', 42, {}, { id: 'abc', response: {} }]) expect(await service.verify(alice, flow, junk)).toBe(false);
   });
 
-  it('a failed passwordless login by a known passkey records mfa.failed; an unknown credential records nothing', async () => {
+  it('a failed passwordless login of a known user records mfa.failed; one naming nobody records nothing', async () => {
     const { flowId, options } = await service.loginOptions();
     await expect(service.login(flowId, aliceKey.get(options, { uv: false }))).rejects.toBeInstanceOf(WebAuthnInvalid);
     expect(events).toEqual([{ type: 'mfa.failed', userId: alice, detail: { method: 'webauthn' } }]);
     const next = await service.loginOptions();
     await expect(service.login(next.flowId, { ...aliceKey.get(next.options), id: 'AAAA', rawId: 'AAAA' })).rejects.toBeInstanceOf(WebAuthnInvalid);
     expect(events).toHaveLength(1);
+    // A flow naming a user: another user's passkey is a failure of the named user; an unknown name records nothing.
+    const named = await service.loginOptions('alice@camelot.bt');
+    await expect(service.login(named.flowId, bobKey.get(named.options, { credentialId: bobKey.credentials[0]!.id }))).rejects.toBeInstanceOf(WebAuthnInvalid);
+    const unknown = await service.loginOptions('nobody@camelot.bt');
+    await expect(service.login(unknown.flowId, aliceKey.get(unknown.options))).rejects.toBeInstanceOf(WebAuthnInvalid);
+    expect(events.slice(1)).toEqual([{ type: 'mfa.failed', userId: alice, detail: { method: 'webauthn' } }]);
   });
 
   it('removeAll removes every passkey of the user and reports the change', async () => {
