@@ -18,6 +18,8 @@ import { createTokenRevocation } from './core/token-revocation.js';
 import { createUserService } from './core/users.js';
 import { createRoleService } from './core/roles.js';
 import { createSocialLoginService } from './core/social-login.js';
+import { createPasskeyService } from './core/mfa/passkeys.js';
+import { relyingParty } from './core/mfa/passkeys-relying-party.js';
 import { createAccessTokens } from './crypto/access-token.js';
 import { createTokenProfiles } from './crypto/token-profiles.js';
 import { createOpaqueTokens } from './core/opaque-tokens.js';
@@ -123,6 +125,7 @@ export async function createContainer(opts: ContainerOptions) {
       repos.purposeTokens.deleteExpired(before).catch((err) => logger.warn({ err }, 'purpose token purge failed')),
       repos.accessTokens.deleteExpired(before).catch((err) => logger.warn({ err }, 'opaque access token purge failed')),
       repos.webhooks.deleteSettled(now() - WEBHOOK_HISTORY_MS).catch((err) => logger.warn({ err }, 'webhook delivery purge failed')),
+      repos.passkeyChallenges.deleteExpired(now()).catch((err) => logger.warn({ err }, 'passkey challenge purge failed')),
       audit.purge(config.auditRetentionDays).catch((err) => logger.warn({ err }, 'audit event purge failed')),
     ]);
   };
@@ -205,6 +208,11 @@ export async function createContainer(opts: ContainerOptions) {
     tokenBox: createSecretBox(oauthKey.key, 'oauth-tokens'), flowBox: createSecretBox(oauthKey.key, 'oauth-flow'),
   });
 
+  // WebAuthn passkeys; the relying party is the public URL's host unless TESSERA_WEBAUTHN_RP_ID names a parent domain.
+  const passkeys = createPasskeyService({
+    repos, sessions, requireVerified: config.requireVerified, audit, now,
+    rp: relyingParty(publicUrl, config.corsOrigins, config.webauthnRpId),
+  });
 
   // Rate-limit counters: shared through Redis when configured, and in memory whenever Redis fails.
   const rateCounters = opts.rateCounters ?? (redis ? withFallback(redisCounters(redis), memoryCounters(now), () => { redisDown = now(); }, now) : memoryCounters(now));
@@ -213,7 +221,7 @@ export async function createContainer(opts: ContainerOptions) {
     config, logger, publicUrl, db, repos, keys, accessTokens, revocations, hasher, policy, mailer, redis, rateCounters,
     /** Where this instance's revocations are announced (Redis channel, or PostgreSQL NOTIFY channel). */
     revocationChannelName: channel,
-    sessions, auth, users, roles, accountTokens, introspection, tokenRevocation, socialLogin, metrics,
+    sessions, auth, users, roles, accountTokens, introspection, tokenRevocation, socialLogin, passkeys, metrics,
     /** The audit log (core/audit.ts): record() for every branch that emits events, list() and purge(). */
     audit, accountSessions, activity,
     /** The hourly purge, run now (tests). */

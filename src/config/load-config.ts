@@ -68,6 +68,13 @@ function crossCheck(c: Config): void {
   if (c.publicUrl) {
     try { new URL(c.publicUrl); } catch { throw new ConfigError('TESSERA_PUBLIC_URL', 'must be an absolute http(s) URL'); }
   }
+  if (c.webauthnRpId) {
+    // Browsers accept an RP ID only when it is the page's host or a parent domain of it.
+    const host = new URL(publicUrlOf(c)).hostname;
+    if (host !== c.webauthnRpId && !host.endsWith(`.${c.webauthnRpId}`)) {
+      throw new ConfigError('TESSERA_WEBAUTHN_RP_ID', `must be the host of TESSERA_PUBLIC_URL (${host}) or a parent domain of it`);
+    }
+  }
 }
 
 /** The external base URL without a trailing slash. */

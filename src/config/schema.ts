@@ -72,6 +72,10 @@ export const ConfigSchema = Type.Object({
   rateLimits: setting(Type.Boolean({ default: true, description: '`off` disables rate limits (tests, benchmarks).' }), 'TESSERA_RATE_LIMITS'),
   trustedProxies: setting(Type.Array(Type.String({ minLength: 1 }), { default: [], description: 'Comma list of proxy addresses/CIDRs whose X-Forwarded-For is trusted.' }), 'TESSERA_TRUSTED_PROXIES'),
   corsOrigins: setting(Type.Array(Type.String({ pattern: '^https?://[^\\s/]+$' }), { default: [], description: 'Comma list of browser origins allowed by CORS and cookie CSRF checks.' }), 'TESSERA_CORS_ORIGINS'),
+  webauthnRpId: setting(
+    Type.Optional(Type.String({ pattern: '^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$',
+      description: 'WebAuthn relying party id (a domain, lower case): the host of TESSERA_PUBLIC_URL or a parent domain of it. Default that host.' })),
+    'TESSERA_WEBAUTHN_RP_ID'),
   problemBase: setting(Type.Optional(Type.String({ minLength: 1, description: 'Base of aegis problem `type` URIs. Default PUBLIC_URL/problems.' })), 'TESSERA_PROBLEM_BASE'),
   passwordMinLength: setting(Type.Integer({ minimum: 1, maximum: 256, default: 8, description: 'Shortest accepted password.' }), 'TESSERA_PASSWORD_MIN_LENGTH'),
   passwordMaxLength: setting(Type.Integer({ minimum: 8, maximum: 4096, default: 256, description: 'Longest accepted password.' }), 'TESSERA_PASSWORD_MAX_LENGTH'),

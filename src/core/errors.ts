@@ -93,3 +93,7 @@ export class UnknownEventType extends DomainError {
   constructor(readonly index: number, readonly type: string) { super(`unknown event type ${type}`); }
 }
 export class WebhookNotFound extends DomainError { readonly code = 'webhook_not_found'; }
+/** A WebAuthn response that does not verify: unknown or spent challenge, wrong origin, bad signature, no user verification, counter regression, someone else's credential. */
+export class WebAuthnInvalid extends DomainError { readonly code = 'webauthn_invalid'; }
+/** The caller has no passkey by that id. */
+export class PasskeyNotFound extends DomainError { readonly code = 'passkey_not_found'; }

@@ -190,7 +190,37 @@ export interface WebhookDeliveriesTable {
   created_at: number;
 }
 
+/** A WebAuthn passkey (migration 0009). */
+export interface WebAuthnCredentialsTable {
+  /** The credential id, base64url. */
+  id: string;
+  user_id: string;
+  /** COSE public key, base64url. */
+  public_key: string;
+  counter: number;
+  transports: string; // JSON array
+  backed_up: number;
+  /** `singleDevice` or `multiDevice` (backup eligible). */
+  device_type: string;
+  name: string;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+/** A WebAuthn ceremony's challenge: single use, spent by deleting it. */
+export interface WebAuthnChallengesTable {
+  purpose: string; // register | login | mfa
+  flow_id: string;
+  challenge: string;
+  user_id: string | null;
+  session_id: string | null;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface Database {
+  webauthn_credentials: WebAuthnCredentialsTable;
+  webauthn_challenges: WebAuthnChallengesTable;
   oauth_accounts: OAuthAccountsTable;
   server_secrets: ServerSecretsTable;
   users: UsersTable;

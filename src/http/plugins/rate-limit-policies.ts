@@ -3,7 +3,7 @@
  * on, in one line of route config (rate-limit.ts, rate-limit-accounts.ts);
  * the numbers live here only. docs/security.md explains each.
  */
-export type PolicyName = 'login' | 'token' | 'register' | 'mail' | 'verify' | 'refresh' | 'account' | 'admin' | 'callback';
+export type PolicyName = 'login' | 'token' | 'register' | 'mail' | 'verify' | 'refresh' | 'account' | 'admin' | 'callback' | 'passkey';
 
 export interface Window {
   max: number;
@@ -43,6 +43,9 @@ export const POLICIES: Record<PolicyName, Policy> = {
   admin: { perAddress: { max: 300, windowMs: MINUTE }, perAccount: { max: 30, windowMs: MINUTE } },
   // Social-login callbacks redeem a provider code; the account is only known after the exchange.
   callback: { perAddress: { max: 30, windowMs: MINUTE } },
+  // WebAuthn ceremonies: options store a challenge, verify checks a signature; the account is the
+  // signed-in user (registration), the username named (login options) or the login flow.
+  passkey: { perAddress: { max: 30, windowMs: MINUTE }, perAccount: { max: 30, windowMs: 10 * MINUTE } },
 };
 
 /**

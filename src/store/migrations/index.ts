@@ -7,6 +7,7 @@ import * as m0005 from './0005-credentials-version.js';
 import * as m0006 from './0006-opaque-access-tokens.js';
 import * as m0007 from './0007-audit-and-session-activity.js';
 import * as m0010 from './0010-webhooks.js';
+import * as m0009 from './0009-passkeys.js';
 
 /** Migrations live in code (not read from disk) so they run the same from src/ under tests and from dist/. */
 const migrations: Record<string, Migration> = {
@@ -18,6 +19,7 @@ const migrations: Record<string, Migration> = {
   '0006-opaque-access-tokens': m0006,
   '0007-audit-and-session-activity': m0007,
   '0010-webhooks': m0010,
+  '0009-passkeys': m0009,
 };
 
 export const migrationProvider: MigrationProvider = {

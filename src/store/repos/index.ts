@@ -11,6 +11,8 @@ import { createAccessTokensRepo } from './access-tokens-repo.js';
 import { createRolesRepo } from './roles-repo.js';
 import { createAuditRepo } from './audit-repo.js';
 import { createWebhooksRepo } from './webhooks-repo.js';
+import { createWebAuthnCredentialsRepo } from './webauthn-credentials-repo.js';
+import { createWebAuthnChallengesRepo } from './webauthn-challenges-repo.js';
 
 export interface RepoOptions {
   /** How long a user read for a per-request check may be reused (cached-users.ts); 0, the default, never. */
@@ -32,6 +34,8 @@ export function createRepos(db: Db, opts: RepoOptions = {}) {
     roles: createRolesRepo(db),
     audit: createAuditRepo(db),
     webhooks: createWebhooksRepo(db),
+    passkeys: createWebAuthnCredentialsRepo(db),
+    passkeyChallenges: createWebAuthnChallengesRepo(db),
   };
 }
 
@@ -47,3 +51,5 @@ export type { OpaqueTokenRecord } from './access-tokens-repo.js';
 export type { SigningKeyRecord } from './signing-keys-repo.js';
 export type { OAuthAccountRecord, OAuthTokenPatch } from './oauth-accounts-repo.js';
 export type { WebhookEndpointRecord, WebhookDeliveryRecord, NewDelivery, AttemptOutcome } from './webhooks-repo.js';
+export type { PasskeyRecord } from './webauthn-credentials-repo.js';
+export type { ChallengePurpose, ChallengeRecord } from './webauthn-challenges-repo.js';

@@ -33,6 +33,8 @@ const MAP: [new (...a: never[]) => E.DomainError, number, string][] = [
   [E.LastSuperuser, 400, 'LAST_SUPERUSER'],
   [E.InvalidWebhookUrl, 400, 'WEBHOOK_INVALID_URL'],
   [E.WebhookNotFound, 404, 'Not Found'],
+  [E.WebAuthnInvalid, 400, 'WEBAUTHN_INVALID'],
+  [E.PasskeyNotFound, 404, 'Not Found'],
 ];
 
 const IDENTIFIER_REASON = 'A user needs an email or a username to log in with.';

@@ -3,6 +3,7 @@ import type { Container } from '../../../container.js';
 import { authRoutes } from './auth-routes.js';
 import { usersErrorHandler } from './errors.js';
 import { sessionRoutes } from './session-routes.js';
+import { passkeyRoutes } from './passkey-routes.js';
 import { socialRoutes } from './social-routes.js';
 import { usersRoutes } from './users-routes.js';
 import { webhookRoutes } from './webhook-routes.js';
@@ -18,4 +19,5 @@ export async function usersFace(app: FastifyInstance, opts: { container: Contain
   // Outside the /users plugin: the sessions API and /audit exist whichever API /users speaks.
   await app.register(sessionRoutes, opts);
   await app.register(webhookRoutes, opts);
+  await app.register(passkeyRoutes, opts);
 }

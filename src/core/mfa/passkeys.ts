@@ -1,0 +1,60 @@
+import { PasskeyNotFound, FreshTokenRequired } from '../errors.js';
+import type { PasskeyRecord } from '../../store/repos/index.js';
+import { checkAssertion } from './passkeys-assertion.js';
+import { WEBAUTHN, type PasskeyClient, type PasskeyServiceDeps } from './passkeys-deps.js';
+import { passkeyLogin } from './passkeys-login.js';
+import { passkeyRegistration, type PasskeyCaller } from './passkeys-registration.js';
+import type { PasskeyFactor } from './passkey-factor.js';
+
+export type { PasskeyServiceDeps } from './passkeys-deps.js';
+export type { PasskeyCaller } from './passkeys-registration.js';
+
+/**
+ * WebAuthn passkeys: enrolment, listing and removal, passwordless login, and the second
+ * factor of a password login (PasskeyFactor, used by the mfa flow).
+ */
+export function createPasskeyService(deps: PasskeyServiceDeps) {
+  const { repos } = deps;
+  const now = deps.now ?? Date.now;
+  const registration = passkeyRegistration(deps);
+  const login = passkeyLogin(deps);
+
+  const factor: PasskeyFactor = {
+    count: (userId) => repos.passkeys.countForUser(userId),
+
+    async options(userId, flowId) {
+      return login.challengeFor('mfa', flowId, userId, await repos.passkeys.listForUser(userId));
+    },
+
+    async verify(userId, flowId, response) {
+      const challenge = await repos.passkeyChallenges.take('mfa', flowId, now(), { userId });
+      const ok = challenge !== undefined && (await checkAssertion(deps, response, challenge.challenge, userId)).ok;
+      if (!ok) await deps.audit?.record({ type: 'mfa.failed', userId, detail: { ...WEBAUTHN } });
+      return ok;
+    },
+
+    async removeAll(userId) {
+      if ((await repos.passkeys.deleteAllForUser(userId)) > 0) await deps.onFactorsChanged?.(userId);
+    },
+  };
+
+  return {
+    ...factor,
+    registrationOptions: registration.options,
+    register: registration.verify,
+    loginOptions: login.options,
+    login: login.login,
+
+    list: (userId: string): Promise<PasskeyRecord[]> => repos.passkeys.listForUser(userId),
+
+    /** Removes one of the caller's passkeys (fresh token); PasskeyNotFound when the caller has none by that id. */
+    async remove(caller: PasskeyCaller, id: string, client?: PasskeyClient): Promise<void> {
+      if (!caller.fresh) throw new FreshTokenRequired();
+      if (!(await repos.passkeys.deleteForUser(caller.userId, id))) throw new PasskeyNotFound();
+      await deps.audit?.record({ type: 'mfa.removed', userId: caller.userId, detail: { ...WEBAUTHN } }, client);
+      await deps.onFactorsChanged?.(caller.userId);
+    },
+  };
+}
+
+export type PasskeyService = ReturnType<typeof createPasskeyService>;
