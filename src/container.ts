@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import { publicUrlOf } from './config/load-config.js';
+import { linkBaseOf, publicUrlOf } from './config/load-config.js';
 import { ConfigSchema, type Config } from './config/schema.js';
 import { createAccountTokenService } from './core/account-tokens.js';
 import { createAuthService } from './core/auth.js';
@@ -151,7 +151,7 @@ export async function createContainer(opts: ContainerOptions) {
   });
   const mailer = opts.mailer ?? createMailer({
     ...(config.smtpUrl ? { smtpUrl: config.smtpUrl } : {}), ...(config.mailOutbox ? { outboxDir: config.mailOutbox } : {}),
-    from: config.mailFrom, logger: { warn: (msg) => logger.warn(msg) }, off: !config.mail,
+    from: config.mailFrom, productName: config.productName, logger: { warn: (msg) => logger.warn(msg) }, off: !config.mail,
   });
 
   const sessions = createSessionService({ repos, accessTokens, opaqueTokens, revocations, refreshTtlSeconds: config.refreshTokenTtl, now });
@@ -161,7 +161,8 @@ export async function createContainer(opts: ContainerOptions) {
   const users = createUserService({ repos, hasher, policy, sessions, now });
   const roles = createRoleService({ repos });
   const accountTokens = createAccountTokenService({
-    repos, hasher, policy, sessions, mailer, publicUrl,
+    // Mailed links go to TESSERA_LINK_BASE_URL (an application's front end) or else the hosted pages.
+    repos, hasher, policy, sessions, mailer, publicUrl: linkBaseOf(config),
     verifyTtlSeconds: config.verifyTokenTtl, resetTtlSeconds: config.resetTokenTtl, now,
     onMailError: (err) => logger.error({ err }, 'mail delivery failed'),
   });

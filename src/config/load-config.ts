@@ -68,6 +68,14 @@ function crossCheck(c: Config): void {
   if (c.publicUrl) {
     try { new URL(c.publicUrl); } catch { throw new ConfigError('TESSERA_PUBLIC_URL', 'must be an absolute http(s) URL'); }
   }
+  if (c.linkBaseUrl) {
+    try { new URL(c.linkBaseUrl); } catch { throw new ConfigError('TESSERA_LINK_BASE_URL', 'must be an absolute http(s) URL'); }
+  }
+}
+
+/** The base of mailed links without a trailing slash: TESSERA_LINK_BASE_URL, else the public URL. */
+export function linkBaseOf(c: Config): string {
+  return c.linkBaseUrl ? c.linkBaseUrl.replace(/\/+$/, '') : publicUrlOf(c);
 }
 
 /** The external base URL without a trailing slash. */
