@@ -165,7 +165,7 @@ describe.each(DIALECTS)('hosted pages in a browser (%s)', (dialect) => {
       await page.setContent(`<iframe src="${s.url}/login" title="framed"></iframe>`);
       await page.waitForTimeout(300);
       const framed = page.frames().find((f) => f !== page.mainFrame());
-      const text = framed ? await framed.evaluate(() => document.body?.innerText ?? '').catch(() => '') : '';
+      const text = framed ? await framed.evaluate('document.body ? document.body.innerText : ""').then(String).catch(() => '') : '';
       expect(text).not.toContain('Email or username');
     } finally { await close(); }
   });
