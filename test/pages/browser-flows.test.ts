@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { DIALECTS, readOutbox } from '../support/harness.js';
+import { DIALECTS } from '../support/harness.js';
+import { mailTo } from '../support/pages-client.js';
 import { PASSWORD, coreUser } from '../support/users-fixtures.js';
 import { launchBrowser, startPagesServer, strictPage, type PagesServer } from '../support/browser-pages.js';
 
@@ -29,14 +30,6 @@ describe.each(DIALECTS)('hosted pages in a browser (%s)', (dialect) => {
     await page.getByLabel('Password').fill(password);
     await page.getByRole('button', { name: 'Sign in' }).click();
   };
-  const mailTo = async (to: string, kind: 'verify' | 'reset') => {
-    for (let i = 0; i < 50; i++) {
-      const hit = (await readOutbox(s.outbox, 0)).reverse().find((m) => m.to === to && m.kind === kind);
-      if (hit) return hit;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`no ${kind} mail to ${to}`);
-  };
 
   it('register → verify by the mailed link → sign in → change username and password → sign out', async () => {
     await open();
@@ -48,7 +41,7 @@ describe.each(DIALECTS)('hosted pages in a browser (%s)', (dialect) => {
       await page.getByRole('button', { name: 'Create account' }).click();
       await page.getByRole('status').filter({ hasText: 'arthur@camelot.bt' }).waitFor();
 
-      const mail = await mailTo('arthur@camelot.bt', 'verify');
+      const mail = await mailTo(s.outbox, 'arthur@camelot.bt', 'verify');
       expect(mail.text).toContain(`${s.url}/verify?token=`);
       await page.goto(`${s.url}${pathOf(/https?:\/\/\S+\/verify\?token=\S+/.exec(mail.text)![0])}`);
       expect((await s.container.users.findByEmail('arthur@camelot.bt'))!.isVerified).toBe(false);
@@ -98,7 +91,7 @@ describe.each(DIALECTS)('hosted pages in a browser (%s)', (dialect) => {
       await page.getByLabel('Email').fill('gawain@camelot.bt');
       await page.getByRole('button', { name: 'Send reset link' }).click();
       await page.getByRole('status').waitFor();
-      const mail = await mailTo('gawain@camelot.bt', 'reset');
+      const mail = await mailTo(s.outbox, 'gawain@camelot.bt', 'reset');
       const link = /https?:\/\/\S+\/reset-password\?token=\S+/.exec(mail.text)![0];
       await page.goto(`${s.url}${pathOf(link)}`);
       await page.getByLabel('New password').fill('the green knight returns');

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, readOutbox, startServer, type TestServer } from '../support/harness.js';
 import { PASSWORD, coreUser, form } from '../support/users-fixtures.js';
-import { alertOf, csrfOf, pagesClient } from '../support/pages-client.js';
+import { alertOf, csrfOf, mailTo, pagesClient } from '../support/pages-client.js';
 
 const PAGES = ['/login', '/register', '/forgot-password', '/reset-password?token=x', '/verify?token=x'];
 
@@ -167,14 +167,48 @@ describe.each(DIALECTS)('hosted pages over HTTP (%s)', (dialect) => {
     });
   });
 
+  describe('account and admin forms', () => {
+    it('a new email is saved unverified and its confirmation link is mailed at once', async () => {
+      await coreUser(s, 'bedivere@camelot.bt', { isVerified: true });
+      const { c } = await signedIn('bedivere@camelot.bt');
+      const res = await c.submit('/account', { email: 'sir.bedivere@camelot.bt', username: 'bedivere' }, '/account/profile');
+      expect(res.headers.location).toBe('/account?notice=email-changed');
+      const user = (await s.container.users.findByEmail('sir.bedivere@camelot.bt'))!;
+      expect([user.username, user.isVerified]).toEqual(['bedivere', false]);
+      expect((await mailTo(s.outbox, 'sir.bedivere@camelot.bt', 'verify')).token).toBeTruthy();
+      expect((await c.get('/account?notice=email-changed')).body).toContain('sent a link to your new address');
+    });
+
+    it('a notice name from the URL that is not one of the fixed ones shows nothing', async () => {
+      const { c } = await signedIn();
+      const html = (await c.get('/account?notice=%3Cscript%3Ealert(1)%3C%2Fscript%3E')).body;
+      expect(html).not.toContain('role="status"');
+      expect(html).not.toContain('<script');
+    });
+
+    it('a field the server refuses is named in the alert', async () => {
+      const res = await pagesClient(s).submit('/register', { email: 'not an email', password: PASSWORD });
+      expect(res.statusCode).toBe(400);
+      expect(alertOf(res.body)).toBe('Please check the “Email” field.');
+    });
+
+    it('the last active superuser cannot be deactivated from the console: the form says why', async () => {
+      const { c } = await signedIn('merlin@camelot.bt');
+      const merlin = (await s.container.users.findByEmail('merlin@camelot.bt'))!;
+      const res = await c.submit(`/admin/users/${merlin.id}`, {}, `/admin/users/${merlin.id}/deactivate`);
+      expect(res.statusCode).toBe(400);
+      expect(alertOf(res.body)).toMatch(/last active superuser/);
+      expect((await s.container.users.get(merlin.id)).isActive).toBe(true);
+    });
+  });
+
   describe('mailed links', () => {
     it('GET /verify and GET /reset-password show a form and spend nothing', async () => {
       await coreUser(s, 'gawain@camelot.bt');
       await s.app.inject({ method: 'POST', url: '/auth/request-verify-token', payload: { email: 'gawain@camelot.bt' } });
       await s.app.inject({ method: 'POST', url: '/auth/forgot-password', payload: { email: 'gawain@camelot.bt' } });
-      const mails = (await readOutbox(s.outbox, 2)).filter((m) => m.to === 'gawain@camelot.bt');
-      const verify = mails.find((m) => m.kind === 'verify')!;
-      const reset = mails.find((m) => m.kind === 'reset')!;
+      const verify = await mailTo(s.outbox, 'gawain@camelot.bt', 'verify');
+      const reset = await mailTo(s.outbox, 'gawain@camelot.bt', 'reset');
       // The link is on the public URL (the link base by default) and opens the hosted page.
       expect(verify.text).toContain(`http://tessera.test/verify?token=${encodeURIComponent(verify.token)}`);
       for (let i = 0; i < 3; i++) {
@@ -198,7 +232,7 @@ describe.each(DIALECTS)('hosted pages over HTTP (%s)', (dialect) => {
       expect(bad.statusCode).toBe(400);
       expect(alertOf(bad.body)).toMatch(/invalid, used or expired/);
       await s.app.inject({ method: 'POST', url: '/auth/forgot-password', payload: { email: 'arthur@camelot.bt' } });
-      const reset = (await readOutbox(s.outbox, 3)).reverse().find((m) => m.to === 'arthur@camelot.bt' && m.kind === 'reset')!;
+      const reset = await mailTo(s.outbox, 'arthur@camelot.bt', 'reset');
       const short = await c.submit(`/reset-password?token=${encodeURIComponent(reset.token)}`, { token: reset.token, password: 'short' });
       expect(short.statusCode).toBe(400);
       expect(alertOf(short.body)).toBeTruthy();

@@ -1,5 +1,5 @@
 import type { LightMyRequestResponse } from 'fastify';
-import type { TestServer } from './harness.js';
+import { readOutbox, type OutboxMessage, type TestServer } from './harness.js';
 
 /**
  * A cookie jar and form poster over app.inject, for the hosted pages without
@@ -42,3 +42,14 @@ export function csrfOf(html: string): string {
 
 /** The text of the page's role="alert" element, if any. */
 export const alertOf = (html: string) => /role="alert"[^>]*>([^<]*)</.exec(html)?.[1];
+
+/** The newest message of this kind to this address; waits for it because mail is sent after the response. */
+export async function mailTo(dir: string, to: string, kind: 'verify' | 'reset', timeoutMs = 3000): Promise<OutboxMessage> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const hit = (await readOutbox(dir, 0, 0)).reverse().find((m) => m.to === to && m.kind === kind);
+    if (hit) return hit;
+    if (Date.now() > deadline) throw new Error(`no ${kind} mail to ${to}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -9,6 +9,7 @@ import type { FormPage } from './render.js';
 /** Fixed messages a redirect after a change may show (?notice=…): nothing from the URL is echoed. */
 const NOTICES: Record<string, string> = {
   profile: 'Your profile is saved.',
+  'email-changed': 'Your profile is saved. We sent a link to your new address to confirm it.',
   password: 'Your password is changed. Your other sessions have ended.',
   'verify-sent': 'We sent you a link to confirm your email address.',
 };
@@ -34,8 +35,12 @@ export async function accountRoutes(base: FastifyInstance, { container }: { cont
     const b = req.body;
     const current = b.current_password ? { oldPassword: b.current_password } : {};
     // An empty email field leaves the email as it is; an empty username removes it.
-    await users.update(req.currentUser!.id, { ...(b.email ? { email: b.email } : {}), username: b.username === '' ? null : b.username }, { ...actorOf(req), ...current });
-    return reply.redirect('/account?notice=profile', 303);
+    const before = req.currentUser!;
+    const after = await users.update(before.id, { ...(b.email ? { email: b.email } : {}), username: b.username === '' ? null : b.username }, { ...actorOf(req), ...current });
+    // A new address is unverified (core): the person gets its confirmation link at once.
+    const emailChanged = after.email !== null && after.email !== before.email && !after.isVerified;
+    if (emailChanged) await accountTokens.requestVerify(after.email!);
+    return reply.redirect(`/account?notice=${emailChanged ? 'email-changed' : 'profile'}`, 303);
   });
 
   app.post('/account/password', { ...signedIn, config: { form: accountPage, limit }, schema: { hide: true, body: PasswordChangeForm } }, async (req, reply) => {

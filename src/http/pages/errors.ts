@@ -41,6 +41,20 @@ const STATUS_MESSAGES: Record<number, string> = {
   429: 'Too many attempts. Wait a little and try again.',
 };
 
+/** The label a form field carries on the pages, to name it in a validation message. */
+const FIELD_LABELS: Record<string, string> = {
+  username: 'Email or username', email: 'Email', password: 'Password', new_password: 'New password',
+  current_password: 'Current password', scopes: 'Scopes', q: 'Search users', token: 'link',
+};
+
+function validationMessage(err: FastifyError): string {
+  const first = err.validation?.[0];
+  const name = (first?.params as { missingProperty?: string } | undefined)?.missingProperty ?? first?.instancePath.split('/').filter(Boolean)[0];
+  const label = name ? FIELD_LABELS[name] : undefined;
+  if (label === 'link') return 'This link is incomplete or damaged: open the whole link from the mail.';
+  return label ? `Please check the “${label}” field.` : 'Please check the form: a field is missing or not valid.';
+}
+
 /** What to tell a person about an error; undefined for a bug (the page says only that something failed). */
 export function pageFailure(err: FastifyError): PageFailure | undefined {
   const hit = MAP.find(([cls]) => err instanceof cls);
@@ -49,7 +63,7 @@ export function pageFailure(err: FastifyError): PageFailure | undefined {
     return { status, message: typeof text === 'function' ? text(err as never) : text };
   }
   const t = classifyTransportError(err);
-  if (t?.kind === 'validation') return { status: 400, message: 'Please check the form: a field is missing or not valid.' };
+  if (t?.kind === 'validation') return { status: 400, message: validationMessage(t.error) };
   if (t?.kind === 'malformed') return { status: 400, message: 'That form could not be read.' };
   if (t?.kind === 'status') return { status: t.status, message: STATUS_MESSAGES[t.status] ?? 'That request could not be completed.' };
   return undefined;
