@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { DIALECTS } from '../support/harness.js';
 import { mailTo } from '../support/pages-client.js';
@@ -152,14 +154,21 @@ describe.each(DIALECTS)('hosted pages in a browser (%s)', (dialect) => {
   });
 
   it('another site cannot frame the pages (clickjacking)', async () => {
+    // The framing site: another origin (127.0.0.1 rather than localhost) on the same machine.
+    const framer = createServer((_req, res) => res.end(`<!doctype html><title>framer</title><iframe src="${s.url}/login" title="framed"></iframe>`));
+    await new Promise<void>((resolve) => framer.listen(0, '127.0.0.1', resolve));
     await open();
     try {
-      await page.goto('about:blank');
-      await page.setContent(`<iframe src="${s.url}/login" title="framed"></iframe>`);
-      await page.waitForTimeout(300);
-      const framed = page.frames().find((f) => f !== page.mainFrame());
-      const text = framed ? await framed.evaluate('document.body ? document.body.innerText : ""').then(String).catch(() => '') : '';
+      const loaded = page.waitForEvent('framenavigated', { predicate: (f) => f !== page.mainFrame() });
+      await page.goto(`http://127.0.0.1:${(framer.address() as AddressInfo).port}/`);
+      const framed = await loaded;
+      await page.waitForTimeout(200);
+      const text = String(await framed.evaluate('document.body ? document.body.innerText : ""').catch(() => ''));
       expect(text).not.toContain('Email or username');
-    } finally { await close(); }
+      expect(framed.url()).not.toBe(`${s.url}/login`);
+    } finally {
+      await close();
+      await new Promise((resolve) => framer.close(resolve));
+    }
   });
 });
