@@ -153,6 +153,18 @@ describe.each(DIALECTS)('hosted pages in a browser (%s)', (dialect) => {
     } finally { await close(); }
   });
 
+  it('a return_to on another site is ignored: the person lands on /account', async () => {
+    await coreUser(s, 'tristan@camelot.bt', { isVerified: true });
+    await open();
+    try {
+      await page.goto(`${s.url}/login?return_to=${encodeURIComponent('https://evil.example/phish')}`);
+      await page.getByLabel('Email or username').fill('tristan@camelot.bt');
+      await page.getByLabel('Password').fill(PASSWORD);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.waitForURL(`${s.url}/account`);
+    } finally { await close(); }
+  });
+
   it('another site cannot frame the pages (clickjacking)', async () => {
     // The framing site: another origin (127.0.0.1 rather than localhost) on the same machine.
     const framer = createServer((_req, res) => res.end(`<!doctype html><title>framer</title><iframe src="${s.url}/login" title="framed"></iframe>`));
