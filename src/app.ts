@@ -104,7 +104,7 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
   // TESSERA_PAGES: the hosted pages, in their own context (document headers, CSRF, HTML errors).
   if (config.pages) await app.register(async (scope) => {
     tagFace(scope, 'pages');
-    await scope.register(hostedPages, { container });
+    await scope.register(hostedPages, { container: { ...container, auth: countingLogins(container.auth, 'pages', container.metrics) } });
   });
   return app;
 }

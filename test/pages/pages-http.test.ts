@@ -283,3 +283,17 @@ describe('settings', () => {
     } finally { await s.close(); }
   });
 });
+
+describe('metrics', () => {
+  it('sign-ins on /login count under the face label `pages`', async () => {
+    const s = await startServer(DIALECTS[0]!, { TESSERA_COOKIE_SECURE: 'false' });
+    try {
+      await coreUser(s, 'arthur@camelot.bt');
+      await pagesClient(s).submit('/login', { username: 'arthur@camelot.bt', password: PASSWORD });
+      await pagesClient(s).submit('/login', { username: 'arthur@camelot.bt', password: 'wrong password' });
+      const text = await s.container.metrics.registry.metrics();
+      expect(text).toMatch(/tessera_logins_total\{face="pages",outcome="success"\} 1/);
+      expect(text).toMatch(/tessera_logins_total\{face="pages",outcome="invalid_credentials"\} 1/);
+    } finally { await s.close(); }
+  });
+});

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Container } from '../../container.js';
-import { countingLogins } from '../../metrics/login-metrics.js';
 import { FLOW_COOKIE } from '../faces/users/social-routes.js';
 import { bodyLogin } from '../plugins/rate-limit-accounts.js';
 import { CsrfOnly, LoginForm, ReturnToQuery } from './forms.js';
@@ -15,8 +14,7 @@ const providerLabel = (name: string) => ({ github: 'GitHub', google: 'Google', g
 /** /login (password, social providers), POST /logout. */
 export async function signInRoutes(base: FastifyInstance, { container }: { container: Container }): Promise<void> {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
-  const { config, publicUrl, sessions, socialLogin } = container;
-  const auth = countingLogins(container.auth, 'pages', container.metrics);
+  const { auth, config, publicUrl, sessions, socialLogin } = container;
   const returnTo = (raw: unknown) => safeReturnTo(raw, publicUrl, config.corsOrigins);
   // Social buttons need the users face's callback route (the redirect URI providers know).
   const providers = config.faces.includes('users') ? socialLogin.providers().map((name) => ({ name, label: providerLabel(name) })) : [];
