@@ -35,9 +35,14 @@ describe.each(DIALECTS)('hosted pages over HTTP (%s)', (dialect) => {
   });
 
   it('every input of every page has a label', async () => {
-    for (const url of PAGES) {
-      const html = (await pagesClient(s).get(url)).body;
-      const ids = [...html.matchAll(/<input (?![^>]*type="hidden")[^>]*id="([^"]+)"/g)].map((m) => m[1]);
+    const { c } = await signedIn('merlin@camelot.bt');
+    const arthur = (await s.container.users.findByEmail('arthur@camelot.bt'))!;
+    for (const url of [...PAGES, '/account', '/admin', `/admin/users/${arthur.id}`]) {
+      const html = (url.startsWith('/a') ? await c.get(url) : await pagesClient(s).get(url)).body;
+      expect(html).toContain('<h1>');
+      const ids = [...html.matchAll(/<input (?![^>]*(type="hidden"|type="checkbox"| hidden))[^>]*id="([^"]+)"/g)].map((m) => m[2]);
+      // Checkboxes sit inside their <label>; hidden inputs are not shown.
+      expect(html.match(/<input type="checkbox"/g)?.length ?? 0).toBe(html.match(/<label class="check"><input type="checkbox"/g)?.length ?? 0);
       for (const id of ids) expect(html, `${url} #${id}`).toContain(`<label for="${id}">`);
     }
   });
@@ -280,6 +285,18 @@ describe('settings', () => {
       const last = await c.submit('/forgot-password', { email: 'same@camelot.bt' });
       expect(last.headers['retry-after']).toBeDefined();
       expect(alertOf(last.body)).toMatch(/Too many attempts/);
+    } finally { await s.close(); }
+  });
+});
+
+describe('secure cookies', () => {
+  it('with TESSERA_COOKIE_SECURE the CSRF secret is a __Host- cookie: Secure, Path=/, no Domain, HttpOnly, SameSite=Strict', async () => {
+    const s = await startServer(DIALECTS[0]!, {});
+    try {
+      const res = await s.app.inject({ url: '/login' });
+      const cookie = res.cookies.find((k) => k.name === '__Host-tessera_csrf')!;
+      expect(cookie).toMatchObject({ secure: true, path: '/', httpOnly: true, sameSite: 'Strict' });
+      expect(cookie.domain).toBeUndefined();
     } finally { await s.close(); }
   });
 });
