@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -11,7 +11,15 @@ import { startServer, type Dialect, type TestServer } from './harness.js';
  * real socket whose public URL is http://localhost:<port> (passkeys need a
  * host name), pages found by label, role and button name.
  */
-export const CHROMIUM = process.env.TESSERA_CHROMIUM ?? '/usr/bin/chromium';
+export const CHROMIUM = process.env.TESSERA_CHROMIUM ?? onPath(['chromium', 'chromium-browser']);
+
+/** The first of these programs found on PATH (the distribution's Chromium package). */
+function onPath(names: string[]): string {
+  for (const dir of (process.env.PATH ?? '').split(delimiter).filter(Boolean)) {
+    for (const name of names) if (existsSync(join(dir, name))) return join(dir, name);
+  }
+  throw new Error(`Chromium not found on PATH (${names.join(', ')}); install it or set TESSERA_CHROMIUM`);
+}
 export const SCREENSHOTS = process.env.TESSERA_SCREENSHOTS === '1';
 const SCREENSHOT_DIR = new URL('../../docs/pages/', import.meta.url).pathname;
 
