@@ -76,6 +76,18 @@ describe.each(DIALECTS)('hosted pages over HTTP (%s)', (dialect) => {
       expect(await s.container.users.findByEmail('mordred@camelot.bt')).toBeUndefined();
     });
 
+    it('a repeated CSRF field, or a JSON body, is refused like a missing one (403, never a 500)', async () => {
+      const c = pagesClient(s);
+      const csrf = csrfOf((await c.get('/login')).body);
+      const repeated = await s.app.inject({
+        method: 'POST', url: '/login', payload: `_csrf=${csrf}&_csrf=${csrf}&username=arthur%40camelot.bt&password=x`,
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: [...c.jar].map(([k, v]) => `${k}=${v}`).join('; ') },
+      });
+      expect(repeated.statusCode).toBe(403);
+      const json = await s.app.inject({ method: 'POST', url: '/login', payload: { username: 'arthur@camelot.bt', password: PASSWORD } });
+      expect(json.statusCode).toBe(403);
+    });
+
     it('a forged account change is 403 and changes nothing', async () => {
       const { c } = await signedIn();
       const res = await c.post('/account/profile', { _csrf: 'forged', email: 'arthur@camelot.bt', username: 'hijacked' });

@@ -27,7 +27,11 @@ export async function hostedPages(app: FastifyInstance, { container }: { contain
     sessionPlugin: '@fastify/cookie',
     cookieKey: config.cookieSecure ? '__Host-tessera_csrf' : 'tessera_csrf',
     cookieOpts: { path: '/', httpOnly: true, sameSite: 'strict', secure: config.cookieSecure },
-    getToken: (req) => (req.body as { _csrf?: unknown } | undefined)?._csrf as string | undefined,
+    // Only a single text field counts: a repeated one (an array) is no token.
+    getToken: (req) => {
+      const token = (req.body as { _csrf?: unknown } | undefined)?._csrf;
+      return typeof token === 'string' ? token : undefined;
+    },
   });
   // Before every POST route's own hooks (guards, rate limits by account): a forged form changes nothing.
   app.addHook('preValidation', (req, reply, done) => (req.method === 'POST' ? app.csrfProtection(req, reply, done) : done()));
