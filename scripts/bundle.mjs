@@ -14,6 +14,7 @@
 // those that read their own files at run time (@fastify/swagger-ui, pino).
 //
 // tsc still type-checks and emits dist/ for the command line and the tests; this only adds the bundle.
+import { cpSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const BUNDLED_PACKAGES = new Set(['kysely', '@sinclair/typebox']);
@@ -42,3 +43,10 @@ await build({
   sourcesContent: false,
   logLevel: 'warning',
 });
+
+// The hosted pages read their templates and stylesheet at start (src/http/pages/assets.ts looks
+// next to itself, then in pages/): beside the bundle, and beside tsc's output for the CLI.
+for (const dir of ['templates', 'assets']) {
+  cpSync(`src/http/pages/${dir}`, `dist/pages/${dir}`, { recursive: true });
+  cpSync(`src/http/pages/${dir}`, `dist/http/pages/${dir}`, { recursive: true });
+}

@@ -21,6 +21,7 @@ import { usersFace } from './http/faces/users/index.js';
 import { oauth2Face } from './http/faces/oauth2/index.js';
 import { simpleFace } from './http/faces/simple/index.js';
 import { aegisFace } from './http/faces/aegis/index.js';
+import { hostedPages } from './http/pages/index.js';
 import { packageVersion } from './package-version.js';
 import './http/route-config.js';
 
@@ -100,5 +101,10 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
       await scope.register(face, { container: { ...container, auth: countingLogins(container.auth, name, container.metrics) } });
     });
   }
+  // TESSERA_PAGES: the hosted pages, in their own context (document headers, CSRF, HTML errors).
+  if (config.pages) await app.register(async (scope) => {
+    tagFace(scope, 'pages');
+    await scope.register(hostedPages, { container: { ...container, auth: countingLogins(container.auth, 'pages', container.metrics) } });
+  });
   return app;
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import { publicUrlOf } from './config/load-config.js';
+import { linkBaseOf, publicUrlOf } from './config/load-config.js';
 import { ConfigSchema, type Config } from './config/schema.js';
 import { createAccountTokenService } from './core/account-tokens.js';
 import { createAuthService } from './core/auth.js';
@@ -180,7 +180,7 @@ export async function createContainer(opts: ContainerOptions) {
   });
   const mailer = opts.mailer ?? createMailer({
     ...(config.smtpUrl ? { smtpUrl: config.smtpUrl } : {}), ...(config.mailOutbox ? { outboxDir: config.mailOutbox } : {}),
-    from: config.mailFrom, logger: { warn: (msg) => logger.warn(msg) }, off: !config.mail,
+    from: config.mailFrom, productName: config.productName, logger: { warn: (msg) => logger.warn(msg) }, off: !config.mail,
   });
 
   // last_used_at: one Map lookup per token check, a write at most once a minute per session, never awaited.
@@ -195,7 +195,8 @@ export async function createContainer(opts: ContainerOptions) {
   const accountSessions = createAccountSessions({ repos, sessions, audit, now });
   const roles = createRoleService({ repos });
   const accountTokens = createAccountTokenService({
-    repos, hasher, policy, sessions, mailer, publicUrl, audit,
+    // Mailed links go to TESSERA_LINK_BASE_URL (an application's front end) or else the hosted pages.
+    repos, hasher, policy, sessions, mailer, publicUrl: linkBaseOf(config), audit,
     verifyTtlSeconds: config.verifyTokenTtl, resetTtlSeconds: config.resetTokenTtl, now,
     onMailError: (err) => logger.error({ err }, 'mail delivery failed'),
   });

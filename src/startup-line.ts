@@ -15,14 +15,12 @@ export function describeDatabase(url: string): string {
 
 /** What the one start-up log line says (fields, so log tooling can read them). */
 export function startupFields(config: Config, metricsPort?: number) {
-  // TESSERA_PAGES (hosted pages) defaults to on where it exists; a build without pages reports off.
-  const pages = (config as { pages?: boolean }).pages;
   return {
     version: packageVersion,
     database: describeDatabase(config.databaseUrl),
     faces: config.faces.join(','),
     publicUrl: publicUrlOf(config),
-    pages: pages === undefined ? 'off' : pages ? 'on' : 'off',
+    pages: config.pages ? 'on' : 'off',
     ...(metricsPort ? { metricsPort } : {}),
   };
 }

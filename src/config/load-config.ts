@@ -75,6 +75,14 @@ function crossCheck(c: Config): void {
       throw new ConfigError('TESSERA_WEBAUTHN_RP_ID', `must be the host of TESSERA_PUBLIC_URL (${host}) or a parent domain of it`);
     }
   }
+  if (c.linkBaseUrl) {
+    try { new URL(c.linkBaseUrl); } catch { throw new ConfigError('TESSERA_LINK_BASE_URL', 'must be an absolute http(s) URL'); }
+  }
+}
+
+/** The base of mailed links without a trailing slash: TESSERA_LINK_BASE_URL, else the public URL. */
+export function linkBaseOf(c: Config): string {
+  return c.linkBaseUrl ? c.linkBaseUrl.replace(/\/+$/, '') : publicUrlOf(c);
 }
 
 /** The external base URL without a trailing slash. */

@@ -76,6 +76,12 @@ export const ConfigSchema = Type.Object({
     Type.Optional(Type.String({ pattern: '^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$',
       description: 'WebAuthn relying party id (a domain, lower case): the host of TESSERA_PUBLIC_URL or a parent domain of it. Default that host.' })),
     'TESSERA_WEBAUTHN_RP_ID'),
+  pages: setting(Type.Boolean({ default: true, description: 'Hosted HTML pages (/login, /register, /account, /admin, …); `off` leaves an API-only server.' }), 'TESSERA_PAGES'),
+  productName: setting(Type.String({ minLength: 1, maxLength: 100, default: 'Tessera', description: 'Name shown on the hosted pages and in mail.' }), 'TESSERA_PRODUCT_NAME'),
+  linkBaseUrl: setting(
+    Type.Optional(Type.String({ pattern: '^https?://[^\\s/]+(/\\S*)?$',
+      description: 'Base of mailed links (/verify, /reset-password), e.g. an application\'s front end. Default TESSERA_PUBLIC_URL.' })),
+    'TESSERA_LINK_BASE_URL'),
   problemBase: setting(Type.Optional(Type.String({ minLength: 1, description: 'Base of aegis problem `type` URIs. Default PUBLIC_URL/problems.' })), 'TESSERA_PROBLEM_BASE'),
   passwordMinLength: setting(Type.Integer({ minimum: 1, maximum: 256, default: 8, description: 'Shortest accepted password.' }), 'TESSERA_PASSWORD_MIN_LENGTH'),
   passwordMaxLength: setting(Type.Integer({ minimum: 8, maximum: 4096, default: 256, description: 'Longest accepted password.' }), 'TESSERA_PASSWORD_MAX_LENGTH'),

@@ -16,6 +16,10 @@ export interface RenderOptions {
 
 const DEFAULT_PRODUCT_NAME = 'Tessera';
 
+/** The hosted pages' light palette (src/http/pages/assets/pages.css). */
+const PALETTE = { page: '#f4f5f7', card: '#ffffff', border: '#d9dce1', text: '#1d2430', muted: '#4f5866', accent: '#2451b7' };
+const FONT = 'system-ui, -apple-system, \'Segoe UI\', Roboto, sans-serif';
+
 const HTML_ESCAPES: Record<string, string> = {
   '&': '&amp;',
   '<': '&lt;',
@@ -66,17 +70,22 @@ export function renderMail(intent: MailIntent, opts: RenderOptions = {}): Render
 
   const text = ['Hi,', '', plain.intro, '', intent.link, '', plain.outro, '', `— ${product}`, ''].join('\n');
 
+  // Mail clients drop <style> blocks and external sheets: the pages' look (palette, card, button)
+  // is repeated here in inline styles, kept to what every common client renders.
   const html = [
     '<!doctype html>',
-    '<html>',
-    `<head><meta charset="utf-8"><title>${escapeHtml(plain.subject)}</title></head>`,
-    '<body style="font-family: sans-serif; line-height: 1.5; color: #222;">',
+    '<html lang="en">',
+    `<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(plain.subject)}</title></head>`,
+    `<body style="margin:0; padding:24px 12px; background:${PALETTE.page}; font-family:${FONT}; line-height:1.5; color:${PALETTE.text};">`,
+    `<div style="max-width:480px; margin:0 auto; background:${PALETTE.card}; border:1px solid ${PALETTE.border}; border-radius:8px; padding:24px;">`,
+    `<p style="margin:0 0 16px; font-weight:700; font-size:18px;">${escapeHtml(product)}</p>`,
     '<p>Hi,</p>',
     `<p>${safe.intro}</p>`,
-    `<p><a href="${link}">${safe.action}</a></p>`,
-    `<p>If the link does not work, copy this address into your browser:<br>${link}</p>`,
-    `<p>${safe.outro}</p>`,
-    `<p>— ${escapeHtml(product)}</p>`,
+    `<p style="margin:24px 0;"><a href="${link}" style="display:inline-block; background:${PALETTE.accent}; color:#ffffff; text-decoration:none; padding:10px 18px; border-radius:6px; font-weight:600;">${safe.action}</a></p>`,
+    `<p style="font-size:14px; color:${PALETTE.muted};">If the button does not work, copy this address into your browser:<br><span style="word-break:break-all;">${link}</span></p>`,
+    `<p style="font-size:14px; color:${PALETTE.muted};">${safe.outro}</p>`,
+    '</div>',
+    `<p style="text-align:center; font-size:12px; color:${PALETTE.muted};">— ${escapeHtml(product)}</p>`,
     '</body>',
     '</html>',
     '',

@@ -64,3 +64,24 @@ export async function installBrowserSecurity(app: FastifyInstance, corsOrigins: 
 export async function installDocumentHeaders(app: FastifyInstance): Promise<void> {
   await installSecurityHeaders(app, {}, DOCUMENT_HEADERS);
 }
+
+/**
+ * For the hosted pages: helmet's document headers with a CSP that allows no inline script or
+ * style at all (the stylesheet and, later, one script are the server's own files), forms that
+ * post only to this server or, for a `return_to` landing after a form, to a trusted front end,
+ * and no framing anywhere (clickjacking).
+ */
+export async function installPageHeaders(app: FastifyInstance, corsOrigins: string[]): Promise<void> {
+  const trusted = corsOrigins.map(canonicalOrigin).filter((o): o is string => o !== undefined);
+  await installSecurityHeaders(app, {}, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'none'"], baseUri: ["'none'"], objectSrc: ["'none'"], frameAncestors: ["'none'"],
+        formAction: ["'self'", ...trusted], scriptSrc: ["'self'"], styleSrc: ["'self'"], imgSrc: ["'self'", 'data:'], connectSrc: ["'self'"],
+      },
+    },
+    xFrameOptions: { action: 'deny' },
+    referrerPolicy: { policy: 'no-referrer' },
+  });
+}

@@ -15,8 +15,13 @@ export const noStore = (reply: FastifyReply) => reply.header('cache-control', 'n
 export function sendLogin(reply: FastifyReply, backend: LoginBackend, tokens: TokenSet, cookieSecure: boolean) {
   noStore(reply);
   if (backend === 'cookie') {
-    reply.setCookie(AUTH_COOKIE, tokens.accessToken, { httpOnly: true, sameSite: 'lax', path: '/', secure: cookieSecure, maxAge: tokens.expiresIn });
+    setAuthCookie(reply, tokens, cookieSecure);
     return reply.code(204).send(null);
   }
   return reply.code(200).send({ access_token: tokens.accessToken, token_type: 'bearer' as const, refresh_token: tokens.refreshToken!, expires_in: tokens.expiresIn });
+}
+
+/** The session cookie of the cookie backend (also what the hosted pages sign in with). */
+export function setAuthCookie(reply: FastifyReply, tokens: TokenSet, cookieSecure: boolean): void {
+  reply.setCookie(AUTH_COOKIE, tokens.accessToken, { httpOnly: true, sameSite: 'lax', path: '/', secure: cookieSecure, maxAge: tokens.expiresIn });
 }

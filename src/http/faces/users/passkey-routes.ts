@@ -6,6 +6,7 @@ import { bodyLogin, bodyToken, signedInUser } from '../../plugins/rate-limit-acc
 import { refuseCrossSite, userGuard } from './guard.js';
 import { sendLogin } from './login-response.js';
 import { BearerResponse, Detail, ValidationDetail, security } from './schemas.js';
+import { clientOf } from '../../client-context.js';
 import {
   LoginOptionsBody, LoginOptionsResponse, LoginVerifyBody, OptionsJson, PasskeyCreated, PasskeyParams, PasskeyRead,
   RegisterVerifyBody, toPasskeyCreated, toPasskeyRead,
@@ -17,7 +18,6 @@ const errors = { 400: Detail, 401: Detail, 403: Detail, 422: ValidationDetail };
 /** The caller as core's passkey functions take it. */
 const callerOf = (req: FastifyRequest) => ({ userId: req.principal!.userId, sid: req.principal!.sid, fresh: req.principal!.fresh });
 /** Who the request came from, for the audit log and the session. */
-const clientOf = (req: FastifyRequest) => ({ face: 'users', ip: req.ip, userAgent: req.headers['user-agent'] ?? null });
 
 /** WebAuthn passkeys (docs/passkeys.md): enrolment and management (signed in), and passwordless login. */
 export async function passkeyRoutes(base: FastifyInstance, { container }: { container: Container }): Promise<void> {

@@ -6,7 +6,7 @@ import { UnknownOAuthProvider } from '../../../core/errors.js';
 import { clientOf } from '../../client-context.js';
 import { signedInUser } from '../../plugins/rate-limit-accounts.js';
 import { userGuard } from './guard.js';
-import { sendLogin } from './login-response.js';
+import { noStore, sendLogin, setAuthCookie } from './login-response.js';
 import { BearerResponse, Detail, UserRead, ValidationDetail, toUserRead } from './schemas.js';
 import { AssociateAuthorizeQuery, AuthorizeQuery, AuthorizeResponse, CallbackQuery, ProviderParams } from './social-schemas.js';
 
@@ -49,6 +49,12 @@ export async function socialRoutes(base: FastifyInstance, { container }: { conta
 
     app.get(`/auth/${name}/callback`, { config: { limit: 'callback' }, schema: { tags, querystring: CallbackQuery, response: { 200: BearerResponse, 204: Type.Null(), ...errors } } }, async (req, reply) => {
       const { backend, tokens } = await socialLogin.login(name, takeFlow(req, reply), clientOf(req));
+      // Started from the hosted /login page: signed in with the cookie, the browser goes on to /account.
+      if (backend === 'page') {
+        noStore(reply);
+        setAuthCookie(reply, tokens, config.cookieSecure);
+        return reply.redirect('/account', 303);
+      }
       return sendLogin(reply, backend === 'cookie' ? 'cookie' : 'jwt', tokens, config.cookieSecure);
     });
 

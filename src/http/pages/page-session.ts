@@ -1,0 +1,62 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Container } from '../../container.js';
+import { accountStanding } from '../../core/account-standing.js';
+import { DomainError } from '../../core/errors.js';
+import type { TokenSet } from '../../core/sessions.js';
+import { AUTH_COOKIE } from '../faces/users/guard.js';
+import { setAuthCookie } from '../faces/users/login-response.js';
+import { PageForbidden } from './errors.js';
+
+/**
+ * The pages sign in with the users face's cookie (`tessera_auth`, an access
+ * token of the `users` profile, HttpOnly, SameSite=Lax): one session model,
+ * so a person signed in on /login is signed in for the cookie API too, and
+ * POST /logout ends the same session /auth/cookie/logout would.
+ */
+export function setSessionCookie(reply: FastifyReply, tokens: TokenSet, secure: boolean): void {
+  setAuthCookie(reply, tokens, secure);
+}
+
+export function clearSessionCookie(reply: FastifyReply, secure: boolean): void {
+  reply.clearCookie(AUTH_COOKIE, { httpOnly: true, sameSite: 'lax', path: '/', secure });
+}
+
+/**
+ * Reads the cookie session into `req.principal`/`req.currentUser`, or leaves
+ * them null: no cookie, an ended session, a deactivated user, an expired
+ * token. A database failure is not "signed out": it propagates (503).
+ */
+export async function loadSession(container: Container, req: FastifyRequest): Promise<void> {
+  const token = req.cookies[AUTH_COOKIE];
+  if (!token) return;
+  try {
+    const principal = await container.sessions.authenticate(token);
+    const user = await container.users.current(principal.userId);
+    if (accountStanding(user, container.config.requireVerified) !== 'ok') return;
+    req.principal = principal;
+    req.currentUser = user;
+  } catch (err) {
+    if (!(err instanceof DomainError)) throw err;
+  }
+}
+
+/** Whether the signed-in person may use the admin console: a superuser whose session holds `admin`. */
+export const isAdmin = (req: FastifyRequest): boolean =>
+  !!req.currentUser?.isSuperuser && !!req.principal?.scope.includes('admin');
+
+/**
+ * preValidation hook of pages that need a person: anonymous → /login with
+ * return_to this page (GET) or the page the form was on; a signed-in
+ * non-admin on an admin page → 403 page.
+ */
+export function requireSignIn(container: Container, need: 'me' | 'admin') {
+  return async (req: FastifyRequest, reply: FastifyReply) => {
+    await loadSession(container, req);
+    if (!req.currentUser) {
+      const back = req.method === 'GET' ? req.url : need === 'admin' ? '/admin' : '/account';
+      return reply.redirect(`/login?return_to=${encodeURIComponent(back)}`, 303);
+    }
+    if (need === 'admin' && !isAdmin(req)) throw new PageForbidden();
+    return undefined;
+  };
+}

@@ -1,0 +1,52 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FLOW_COOKIE } from '../../src/http/faces/users/social-routes.js';
+import { DIALECTS, startServer, type TestServer } from '../support/harness.js';
+import { pagesClient } from '../support/pages-client.js';
+import { PUBLIC_URL, callback, followUntil } from '../http/social/browser.js';
+import { startFakeGithub } from '../http/social/fake-github.js';
+
+const CLIENT = { id: 'Iv1.tessera', secret: 'github-test-secret' };
+
+describe.each(DIALECTS)('social sign-in from /login (%s)', (dialect) => {
+  let gh: Awaited<ReturnType<typeof startFakeGithub>>;
+  let s: TestServer;
+  beforeAll(async () => {
+    gh = await startFakeGithub(CLIENT);
+    s = await startServer(dialect, {
+      TESSERA_OAUTH_GITHUB_CLIENT_ID: CLIENT.id, TESSERA_OAUTH_GITHUB_CLIENT_SECRET: CLIENT.secret, TESSERA_OAUTH_GITHUB_URL: gh.url, TESSERA_COOKIE_SECURE: 'false',
+    });
+  });
+  afterAll(async () => {
+    await s?.close();
+    await gh?.close();
+  });
+
+  it('shows one button per configured provider, which goes through the social authorize and lands signed in on /account', async () => {
+    const c = pagesClient(s);
+    const login = await c.get('/login');
+    expect(login.body).toContain('<a class="button secondary" href="/login/github">Sign in with GitHub</a>');
+
+    const started = await c.get('/login/github');
+    expect(started.statusCode).toBe(303);
+    const authorizationUrl = started.headers.location as string;
+    expect(authorizationUrl.startsWith(`${gh.url}/login/oauth/authorize`)).toBe(true);
+    expect(new URL(authorizationUrl).searchParams.get('redirect_uri')).toBe(`${PUBLIC_URL}/auth/github/callback`);
+    const flow = started.cookies.find((k) => k.name === FLOW_COOKIE)!;
+    expect(flow.httpOnly).toBe(true);
+
+    gh.next({ id: 4242, email: 'percival@camelot.bt', emails: [{ email: 'percival@camelot.bt', primary: true, verified: true }] });
+    const back = await followUntil(authorizationUrl, PUBLIC_URL);
+    const res = await callback(s.app, back, flow.value);
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toBe('/account');
+    const session = res.cookies.find((k) => k.name === 'tessera_auth')!;
+    const account = await s.app.inject({ url: '/account', headers: { cookie: `tessera_auth=${session.value}` } });
+    expect(account.statusCode).toBe(200);
+    expect(account.body).toContain('percival@camelot.bt');
+  });
+
+  it('an unknown provider is a 404', async () => {
+    const res = await pagesClient(s).get('/login/nope');
+    expect(res.statusCode).toBe(404);
+  });
+});
