@@ -15,6 +15,11 @@ import { createTokenRevocation } from './core/token-revocation.js';
 import { createUserService } from './core/users.js';
 import { createRoleService } from './core/roles.js';
 import { createSocialLoginService } from './core/social-login.js';
+import { createMfaService } from './core/mfa/mfa-service.js';
+import { createSecondStep } from './core/mfa/second-step.js';
+import { recoveryCodeHasher } from './core/mfa/recovery-codes.js';
+import type { PasskeyFactor } from './core/mfa/passkey-factor.js';
+import type { MfaAudit } from './core/mfa/audit-port.js';
 import { createAccessTokens } from './crypto/access-token.js';
 import { createTokenProfiles } from './crypto/token-profiles.js';
 import { createOpaqueTokens } from './core/opaque-tokens.js';
@@ -52,6 +57,10 @@ export interface ContainerOptions {
   announceRevocations?: boolean;
   /** Tests wrap the password hasher to hold a check while they change the account (login races). */
   wrapHasher?: (hasher: PasswordHasher) => PasswordHasher;
+  /** Passkeys as a second factor (the passkeys module; tests pass a fake). */
+  passkeyFactor?: PasskeyFactor;
+  /** Where security events go (the audit log). */
+  audit?: MfaAudit;
 }
 
 const KEY_RELOAD_MS = 60_000;
@@ -100,6 +109,7 @@ export async function createContainer(opts: ContainerOptions) {
     repos.sessions.deleteExpired(before).catch((err) => logger.warn({ err }, 'session purge failed'));
     repos.purposeTokens.deleteExpired(before).catch((err) => logger.warn({ err }, 'purpose token purge failed'));
     repos.accessTokens.deleteExpired(before).catch((err) => logger.warn({ err }, 'opaque access token purge failed'));
+    repos.mfa.deleteExpiredChallenges(before).catch((err) => logger.warn({ err }, 'mfa challenge purge failed'));
   }, PURGE_EVERY_MS);
   purge.unref();
 
@@ -154,9 +164,18 @@ export async function createContainer(opts: ContainerOptions) {
     from: config.mailFrom, logger: { warn: (msg) => logger.warn(msg) }, off: !config.mail,
   });
 
-  const sessions = createSessionService({ repos, accessTokens, opaqueTokens, revocations, refreshTtlSeconds: config.refreshTokenTtl, now });
-  const auth = createAuthService({ repos, hasher, sessions, requireVerified: config.requireVerified });
-  const introspection = createIntrospection({ repos, sessions, issuer: publicUrl, audience: config.jwtAudience, now });
+  const scopePolicy = { adminNeedsSecondFactor: config.mfaRequired === 'admins' };
+  const sessions = createSessionService({ repos, accessTokens, opaqueTokens, revocations, refreshTtlSeconds: config.refreshTokenTtl, scopePolicy, now });
+  // TOTP secrets are sealed and recovery codes keyed under the server's master key (kept in the
+  // database unless TESSERA_OAUTH_TOKEN_KEY is set): always a durable key, never a throwaway one.
+  const mfaKey = (await resolveOAuthMasterKey({ configured: config.oauthTokenKey, needed: true, secrets: repos.serverSecrets, now: now() })).key;
+  const totpBox = createSecretBox(mfaKey, 'mfa-totp');
+  const hashRecoveryCode = recoveryCodeHasher(mfaKey);
+  const mfaDeps = { repos, hashRecoveryCode, now, ...(opts.passkeyFactor ? { passkeys: opts.passkeyFactor } : {}), ...(opts.audit ? { audit: opts.audit } : {}) };
+  const mfa = createMfaService({ ...mfaDeps, totpBox, issuer: config.mfaIssuer });
+  const mfaLogin = createSecondStep({ ...mfaDeps, sessions, totpOpen: (sealed) => totpBox.open(sealed) });
+  const auth = createAuthService({ repos, hasher, sessions, requireVerified: config.requireVerified, secondStep: mfaLogin });
+  const introspection = createIntrospection({ repos, sessions, issuer: publicUrl, audience: config.jwtAudience, scopePolicy, now });
   const tokenRevocation = createTokenRevocation({ sessions });
   const users = createUserService({ repos, hasher, policy, sessions, now });
   const roles = createRoleService({ repos });
@@ -182,6 +201,8 @@ export async function createContainer(opts: ContainerOptions) {
     /** Where this instance's revocations are announced (Redis channel, or PostgreSQL NOTIFY channel). */
     revocationChannelName: channel,
     sessions, auth, users, roles, accountTokens, introspection, tokenRevocation, socialLogin, metrics,
+    /** Second factors: enrolment (mfa), the login's second step (mfaLogin), and the admin rule on scopes. */
+    mfa, mfaLogin, scopePolicy,
 
     async close(): Promise<void> {
       clearInterval(keyReload);

@@ -1,7 +1,7 @@
 import type { PasswordHasher } from '../crypto/password-hasher.js';
 import type { ProfileName } from '../crypto/token-profiles.js';
 import type { Repos, UserRecord } from '../store/repos/index.js';
-import { AccountInactive, InvalidCredentials, UserNotVerified } from './errors.js';
+import { AccountInactive, InvalidCredentials, MfaRequired, UserNotVerified, type MfaChallenge } from './errors.js';
 import { normalizePassword } from './password-policy.js';
 import type { SessionService, TokenSet } from './sessions.js';
 
@@ -10,6 +10,19 @@ export interface AuthServiceDeps {
   hasher: PasswordHasher;
   sessions: SessionService;
   requireVerified: boolean;
+  /** Opens the second step of a login (core/mfa/second-step.ts). */
+  secondStep?: { challenge(user: UserRecord, opts: { backend: string; scope?: string[] }): Promise<MfaChallenge> };
+}
+
+export interface LoginOptions {
+  scope?: string[];
+  rotating?: boolean;
+  profile?: ProfileName;
+  /**
+   * Where a second step would resume (the users face's backend, `jwt` or `cookie`). A face that
+   * cannot carry a second step leaves it out: a user with a second factor is then refused.
+   */
+  secondStep?: string;
 }
 
 /** Password login, shared by every face. */
@@ -43,10 +56,19 @@ export function createAuthService(deps: AuthServiceDeps) {
   return {
     authenticate,
 
-    /** Checks the password and opens a session: the one `login` every face calls. */
-    async login(login: string, password: string, opts: { scope?: string[]; rotating?: boolean; profile?: ProfileName } = {}): Promise<{ user: UserRecord; tokens: TokenSet }> {
+    /**
+     * Checks the password and opens a session: the one `login` every face calls. A user with a
+     * second factor (read with the same row, no extra query) gets MfaRequired instead, only once the
+     * password is known right; it carries the challenge when the face asked for a second step.
+     */
+    async login(login: string, password: string, opts: LoginOptions = {}): Promise<{ user: UserRecord; tokens: TokenSet }> {
+      const { secondStep, ...sessionOpts } = opts;
       const user = await authenticate(login, password);
-      return { user, tokens: await sessions.startSession(user, opts) };
+      if (user.mfaEnabled) {
+        if (secondStep === undefined || !deps.secondStep) throw new MfaRequired();
+        throw new MfaRequired(await deps.secondStep.challenge(user, { backend: secondStep, ...(opts.scope ? { scope: opts.scope } : {}) }));
+      }
+      return { user, tokens: await sessions.startSession(user, sessionOpts) };
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { Repos, UserRecord } from '../store/repos/index.js';
 import { looksOpaque } from './opaque-tokens.js';
-import { effectiveScopes } from './scopes.js';
+import { effectiveScopes, type ScopePolicy } from './scopes.js';
 import type { SessionService } from './sessions.js';
 
 /** What RFC 7662 says about a live token. */
@@ -27,6 +27,7 @@ export interface IntrospectionDeps {
   sessions: Pick<SessionService, 'authenticate' | 'findRefreshToken'>;
   issuer: string;
   audience: string;
+  scopePolicy?: ScopePolicy;
   now?: () => number;
 }
 
@@ -35,8 +36,8 @@ export type TokenTypeHint = 'access_token' | 'refresh_token';
 const INACTIVE = { active: false } as const;
 const looksLikeJwt = (t: string) => t.split('.').length === 3;
 /** The token's scopes the user still holds: a scope taken away since is gone from the answer. */
-const stillHeld = (scope: string[], user: UserRecord) => {
-  const held = effectiveScopes(user);
+const stillHeld = (scope: string[], user: UserRecord, policy?: ScopePolicy) => {
+  const held = effectiveScopes(user, policy);
   return scope.filter((s) => held.includes(s)).join(' ');
 };
 
@@ -66,7 +67,7 @@ export function createIntrospection(deps: IntrospectionDeps) {
     const user = await repos.users.findByIdCached(c.sub);
     if (!user?.isActive) return undefined;
     return {
-      active: true, sub: c.sub, username: user.username ?? user.email, scope: stillHeld(c.scope.split(' '), user),
+      active: true, sub: c.sub, username: user.username ?? user.email, scope: stillHeld(c.scope.split(' '), user, deps.scopePolicy),
       exp: c.exp, iat: c.iat, token_type: 'access_token', ...(c.aud === undefined ? {} : { aud: c.aud }), iss: c.iss, jti: c.jti,
     };
   }
@@ -78,7 +79,7 @@ export function createIntrospection(deps: IntrospectionDeps) {
     if (!user) return undefined;
     // What a refresh would grant: the login's scopes the user still holds.
     return {
-      active: true, sub: user.id, username: user.username ?? user.email, scope: stillHeld(t.sessionScope, user),
+      active: true, sub: user.id, username: user.username ?? user.email, scope: stillHeld(t.sessionScope, user, deps.scopePolicy),
       exp: Math.floor(t.expiresAt / 1000), iat: Math.floor(t.createdAt / 1000), token_type: 'refresh_token',
       aud: deps.audience, iss: deps.issuer, jti: t.id,
     };

@@ -6,7 +6,7 @@ import type { Repos, UserRecord } from '../store/repos/index.js';
 import { AccountInactive, InvalidCredentials, InvalidRefreshToken, InvalidToken, RefreshTokenReused, TokenExpired } from './errors.js';
 import { looksOpaque, type OpaqueTokens } from './opaque-tokens.js';
 import type { RevocationList } from './revocation-list.js';
-import { effectiveScopes, narrowScopes } from './scopes.js';
+import { effectiveScopes, narrowScopes, type ScopePolicy } from './scopes.js';
 
 export interface TokenSet {
   accessToken: string;
@@ -34,6 +34,7 @@ export interface SessionServiceDeps {
   opaqueTokens: OpaqueTokens;
   revocations: RevocationList;
   refreshTtlSeconds: number;
+  scopePolicy?: ScopePolicy;
   now?: () => number;
 }
 
@@ -101,7 +102,7 @@ export function createSessionService(deps: SessionServiceDeps) {
      * InvalidCredentials, as if it had come first.
      */
     async startSession(user: UserRecord, opts: { scope?: string[]; rotating?: boolean; profile?: ProfileName } = {}): Promise<TokenSet> {
-      const scope = narrowScopes(effectiveScopes(user), opts.scope);
+      const scope = narrowScopes(effectiveScopes(user, deps.scopePolicy), opts.scope);
       const sid = randomUUID();
       const createdAt = now();
       const expiresAt = createdAt + deps.refreshTtlSeconds * 1000;
@@ -139,7 +140,7 @@ export function createSessionService(deps: SessionServiceDeps) {
       }
       // Never wider than what the login granted, nor than what the user holds now. Checked
       // before the token is spent, so asking for a scope one lacks does not burn it.
-      const allowed = t.sessionScope.filter((s) => effectiveScopes(user).includes(s));
+      const allowed = t.sessionScope.filter((s) => effectiveScopes(user, deps.scopePolicy).includes(s));
       const scope = narrowScopes(allowed, opts.scope);
       // The successor is stored before the token is spent: if the database fails in between, the
       // presented token still works for a retry (the unused successor was never handed out), where

@@ -3,7 +3,7 @@
  * on, in one line of route config (rate-limit.ts, rate-limit-accounts.ts);
  * the numbers live here only. docs/security.md explains each.
  */
-export type PolicyName = 'login' | 'token' | 'register' | 'mail' | 'verify' | 'refresh' | 'account' | 'admin' | 'callback';
+export type PolicyName = 'login' | 'token' | 'register' | 'mail' | 'verify' | 'refresh' | 'account' | 'admin' | 'callback' | 'mfa';
 
 export interface Window {
   max: number;
@@ -43,6 +43,9 @@ export const POLICIES: Record<PolicyName, Policy> = {
   admin: { perAddress: { max: 300, windowMs: MINUTE }, perAccount: { max: 30, windowMs: MINUTE } },
   // Social-login callbacks redeem a provider code; the account is only known after the exchange.
   callback: { perAddress: { max: 30, windowMs: MINUTE } },
+  // Second-factor codes (login's second step, TOTP confirmation): 6 digits are guessable, so the
+  // account's budget is small; each mfa_token also dies after 5 wrong codes.
+  mfa: { perAddress: { max: 30, windowMs: MINUTE }, perAccount: { max: 10, windowMs: 5 * MINUTE } },
 };
 
 /**

@@ -5,6 +5,7 @@ import * as m0003 from './0003-accounts-roles.js';
 import * as m0004 from './0004-account-hardening.js';
 import * as m0005 from './0005-credentials-version.js';
 import * as m0006 from './0006-opaque-access-tokens.js';
+import * as m0008 from './0008-mfa.js';
 
 /** Migrations live in code (not read from disk) so they run the same from src/ under tests and from dist/. */
 const migrations: Record<string, Migration> = {
@@ -14,6 +15,7 @@ const migrations: Record<string, Migration> = {
   '0004-account-hardening': m0004,
   '0005-credentials-version': m0005,
   '0006-opaque-access-tokens': m0006,
+  '0008-mfa': m0008,
 };
 
 export const migrationProvider: MigrationProvider = {

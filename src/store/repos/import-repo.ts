@@ -34,7 +34,7 @@ export interface ImportBatch {
   rollback(): Promise<void>;
 }
 
-const userRow = (u: NewUserRecord): Omit<UsersTable, 'seq' | 'account_number' | 'credentials_version'> => ({
+const userRow = (u: NewUserRecord): Omit<UsersTable, 'seq' | 'account_number' | 'credentials_version' | 'mfa_enabled'> => ({
   id: u.id, email: u.email, email_normalized: u.email === null ? null : normalizeLogin(u.email),
   username: u.username, username_normalized: u.username === null ? null : normalizeLogin(u.username),
   username_skeleton: u.username === null ? null : usernameSkeleton(u.username),

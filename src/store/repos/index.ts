@@ -9,6 +9,7 @@ import { createOAuthAccountsRepo } from './oauth-accounts-repo.js';
 import { createServerSecretsRepo } from './server-secrets-repo.js';
 import { createAccessTokensRepo } from './access-tokens-repo.js';
 import { createRolesRepo } from './roles-repo.js';
+import { createMfaRepo } from './mfa-repo.js';
 
 export interface RepoOptions {
   /** How long a user read for a per-request check may be reused (cached-users.ts); 0, the default, never. */
@@ -28,6 +29,7 @@ export function createRepos(db: Db, opts: RepoOptions = {}) {
     oauthAccounts: createOAuthAccountsRepo(db),
     serverSecrets: createServerSecretsRepo(db),
     roles: createRolesRepo(db),
+    mfa: createMfaRepo(db),
   };
 }
 
@@ -36,6 +38,7 @@ export type { NewUserRecord, UserRecord, UserPatch, UserListQuery } from './user
 export type { ScopeDefinition, RoleRecord, NewScopeDefinition, NewRole } from './roles-repo.js';
 export { normalizeLogin } from './users-repo.js';
 export type { SessionRecord } from './sessions-repo.js';
+export type { TotpRecord, MfaChallengeRecord } from './mfa-repo.js';
 export type { RefreshTokenRecord, RefreshTokenWithSession } from './refresh-tokens-repo.js';
 export type { PurposeTokenRecord } from './purpose-tokens-repo.js';
 export type { OpaqueTokenRecord } from './access-tokens-repo.js';

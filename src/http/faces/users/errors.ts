@@ -30,6 +30,11 @@ const MAP: [new (...a: never[]) => E.DomainError, number, string][] = [
   [E.OAuthProviderUnavailable, 502, 'OAUTH_PROVIDER_UNAVAILABLE'],
   [E.Overloaded, 503, 'Service Unavailable'],
   [E.LastSuperuser, 400, 'LAST_SUPERUSER'],
+  [E.MfaInvalidCode, 400, 'MFA_INVALID_CODE'],
+  [E.MfaTokenInvalid, 400, 'MFA_TOKEN_INVALID'],
+  [E.MfaNotEnabled, 400, 'MFA_NOT_ENABLED'],
+  // Only login routes raise it, and they always ask for a challenge (handled below).
+  [E.MfaRequired, 400, 'LOGIN_BAD_CREDENTIALS'],
 ];
 
 const IDENTIFIER_REASON = 'A user needs an email or a username to log in with.';
@@ -74,6 +79,10 @@ export function validationDetail(err: FastifyError) {
 export function usersErrorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply) {
   // A username the PRECIS rule refuses is a field validation failure, as a pydantic validator would report it.
   if (err instanceof E.InvalidUsername) return reply.code(422).send({ detail: [{ loc: ['body', 'username'], msg: err.reason, type: 'value_error' }] });
+  if (err instanceof E.MfaRequired && err.challenge) {
+    reply.header('cache-control', 'no-store');
+    return reply.code(400).send({ detail: { code: 'LOGIN_MFA_REQUIRED', mfa_token: err.challenge.mfaToken, methods: err.challenge.methods } });
+  }
   if (err instanceof E.DomainError) {
     const hit = MAP.find(([cls]) => err instanceof cls);
     if (hit) {

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Container } from '../../../container.js';
 import { authRoutes } from './auth-routes.js';
+import { mfaRoutes } from './mfa-routes.js';
 import { usersErrorHandler } from './errors.js';
 import { socialRoutes } from './social-routes.js';
 import { usersRoutes } from './users-routes.js';
@@ -13,4 +14,5 @@ export async function usersFace(app: FastifyInstance, opts: { container: Contain
   // TESSERA_USERS_ADMIN_API picks whose /users API this face speaks (wisdom's: docs/wisdom.md).
   await app.register(opts.container.config.usersAdminApi === 'wisdom' ? wisdomUsersRoutes : usersRoutes, opts);
   await app.register(socialRoutes, opts);
+  await app.register(mfaRoutes, opts);
 }
