@@ -11,7 +11,7 @@ export interface AuthServiceDeps {
   sessions: SessionService;
   requireVerified: boolean;
   /** Opens the second step of a login (core/mfa/second-step.ts). */
-  secondStep?: { challenge(user: UserRecord, opts: { backend: string; scope?: string[] }): Promise<MfaChallenge> };
+  secondStep?: { challenge(user: UserRecord, opts: { backend: string; scope?: string[] }, ctx?: LoginClient): Promise<MfaChallenge> };
 }
 
 export interface LoginOptions {
@@ -23,7 +23,12 @@ export interface LoginOptions {
    * cannot carry a second step leaves it out: a user with a second factor is then refused.
    */
   secondStep?: string;
+  /** Who/where the login came from (audit); handed on to the session. */
+  client?: LoginClient;
 }
+
+/** The audit module's ClientContext, structurally. */
+export interface LoginClient { face?: string; ip?: string | null; userAgent?: string | null; actorId?: string | null }
 
 /** Password login, shared by every face. */
 export function createAuthService(deps: AuthServiceDeps) {
@@ -66,7 +71,7 @@ export function createAuthService(deps: AuthServiceDeps) {
       const user = await authenticate(login, password);
       if (user.mfaEnabled) {
         if (secondStep === undefined || !deps.secondStep) throw new MfaRequired();
-        throw new MfaRequired(await deps.secondStep.challenge(user, { backend: secondStep, ...(opts.scope ? { scope: opts.scope } : {}) }));
+        throw new MfaRequired(await deps.secondStep.challenge(user, { backend: secondStep, ...(opts.scope ? { scope: opts.scope } : {}) }, opts.client));
       }
       return { user, tokens: await sessions.startSession(user, sessionOpts) };
     },

@@ -91,7 +91,7 @@ export function createSecondStep(deps: SecondStepDeps) {
      * Checks the answer; a right one spends the challenge and opens the session (`fresh` tokens,
      * the users profile). A wrong one costs an attempt: after MAX_ATTEMPTS the token is dead.
      */
-    async verify(mfaToken: string, answer: MfaAnswer, opts: Omit<SessionOpts, 'scope' | 'profile'> = {}, ctx?: MfaClientContext): Promise<{ backend: string; user: UserRecord; tokens: TokenSet }> {
+    async verify(mfaToken: string, answer: MfaAnswer, ctx?: MfaClientContext): Promise<{ backend: string; user: UserRecord; tokens: TokenSet }> {
       const { challenge, user } = await live(mfaToken);
       if (!(await check(user, challenge.id, answer))) {
         await deps.audit?.record({ type: 'mfa.failed', userId: user.id, detail: { method: 'code' in answer ? 'totp' : 'recoveryCode' in answer ? 'recovery_code' : 'webauthn' } }, ctx);
@@ -99,7 +99,9 @@ export function createSecondStep(deps: SecondStepDeps) {
         throw new MfaInvalidCode();
       }
       if (!(await repos.mfa.spendChallenge(challenge.tokenHash, now(), MAX_ATTEMPTS))) throw new MfaTokenInvalid();
-      const tokens = await deps.sessions.startSession(user, { ...opts, ...(challenge.scope ? { scope: challenge.scope } : {}), profile: 'users' });
+      // The client context reaches the session as a password login's does (sessions record where they came from).
+      const sessionOpts = { ...(challenge.scope ? { scope: challenge.scope } : {}), profile: 'users', ...(ctx ? { client: ctx } : {}) } as SessionOpts;
+      const tokens = await deps.sessions.startSession(user, sessionOpts);
       return { backend: challenge.backend, user, tokens };
     },
   };

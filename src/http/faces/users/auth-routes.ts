@@ -4,6 +4,7 @@ import { Type } from '@sinclair/typebox';
 import type { Container } from '../../../container.js';
 import { bodyLogin, bodyToken } from '../../plugins/rate-limit-accounts.js';
 import { AUTH_COOKIE, refuseCrossSite, userGuard } from './guard.js';
+import { clientOf } from './client-context.js';
 import { sendLogin } from './login-response.js';
 import { LoginDetail } from './mfa-schemas.js';
 import { BearerResponse, Detail, EmailBody, LoginForm, RegisterBody, ResetBody, UserRead, ValidationDetail, VerifyBody, formOrJson, security, toUserRead } from './schemas.js';
@@ -21,7 +22,7 @@ export async function authRoutes(base: FastifyInstance, { container }: { contain
 
   app.post('/auth/jwt/login', { config: { limit: { policy: 'login', account: bodyLogin('username') } }, schema: { tags, consumes: formOrJson, body: LoginForm, response: { 200: BearerResponse, ...loginErrors } } }, async (req, reply) => {
     // A user with a second factor gets MfaRequired with a challenge (errors.ts: LOGIN_MFA_REQUIRED).
-    const { tokens } = await auth.login(req.body.username, req.body.password, { profile: 'users', secondStep: 'jwt' });
+    const { tokens } = await auth.login(req.body.username, req.body.password, { profile: 'users', secondStep: 'jwt', client: clientOf(req) });
     return sendLogin(reply, 'jwt', tokens, config.cookieSecure);
   });
 
@@ -32,7 +33,7 @@ export async function authRoutes(base: FastifyInstance, { container }: { contain
   });
 
   app.post('/auth/cookie/login', { config: { limit: { policy: 'login', account: bodyLogin('username') } }, preValidation: refuseCrossSite(container), schema: { tags, consumes: formOrJson, body: LoginForm, response: { 204: Empty, ...loginErrors } } }, async (req, reply) => {
-    const { tokens } = await auth.login(req.body.username, req.body.password, { profile: 'users', secondStep: 'cookie' });
+    const { tokens } = await auth.login(req.body.username, req.body.password, { profile: 'users', secondStep: 'cookie', client: clientOf(req) });
     return sendLogin(reply, 'cookie', tokens, config.cookieSecure);
   });
 

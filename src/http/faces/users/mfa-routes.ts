@@ -5,6 +5,7 @@ import type { Container } from '../../../container.js';
 import { UserNotFound } from '../../../core/errors.js';
 import type { MfaAnswer } from '../../../core/mfa/second-step.js';
 import { bodyMfaToken, signedInUser, userParam } from '../../plugins/rate-limit-accounts.js';
+import { clientOf } from './client-context.js';
 import { refuseCrossSite, userGuard } from './guard.js';
 import { noStore, sendLogin, type LoginBackend } from './login-response.js';
 import { ConfirmBody, MfaStatus, OptionsBody, RecoveryCodes, TotpEnrollment, VerifyBody } from './mfa-schemas.js';
@@ -40,13 +41,13 @@ export async function mfaRoutes(base: FastifyInstance, { container }: { containe
   });
 
   app.post('/auth/mfa/totp/confirm', { ...me, config: { limit: { policy: 'mfa', account: signedInUser } }, schema: { tags, security, body: ConfirmBody, response: { 200: RecoveryCodes, ...errors } } }, async (req, reply) => {
-    const codes = await mfa.confirmTotp(req.principal!, req.body.code);
+    const codes = await mfa.confirmTotp(req.principal!, req.body.code, clientOf(req));
     noStore(reply);
     return { recovery_codes: codes };
   });
 
   app.delete('/auth/mfa/totp', { ...me, schema: { tags, security, response: { 204: Empty, ...errors } } }, async (req, reply) => {
-    await mfa.removeTotp(req.principal!);
+    await mfa.removeTotp(req.principal!, clientOf(req));
     return reply.code(204).send(null);
   });
 
@@ -60,7 +61,7 @@ export async function mfaRoutes(base: FastifyInstance, { container }: { containe
   const secondStep = { preValidation: refuseCrossSite(container), config: { limit: { policy: 'mfa' as const, account: bodyMfaToken('mfa_token') } } };
 
   app.post('/auth/mfa/verify', { ...secondStep, schema: { tags, body: VerifyBody, response: { 200: BearerResponse, 204: Empty, 400: Detail, 403: Detail, 422: ValidationDetail } } }, async (req, reply) => {
-    const { backend, tokens } = await mfaLogin.verify(req.body.mfa_token, answerOf(req.body));
+    const { backend, tokens } = await mfaLogin.verify(req.body.mfa_token, answerOf(req.body), clientOf(req));
     return sendLogin(reply, backend as LoginBackend, tokens, config.cookieSecure);
   });
 
@@ -74,7 +75,7 @@ export async function mfaRoutes(base: FastifyInstance, { container }: { containe
     const raw = req.params.id;
     const id = UUID.test(raw) ? raw.toLowerCase() : /^\d{1,15}$/.test(raw) ? (await users.getByAccountNumber(Number(raw))).id : undefined;
     if (id === undefined) throw new UserNotFound();
-    await mfa.removeAll(id);
+    await mfa.removeAll(id, clientOf(req));
     return reply.code(204).send(null);
   });
 }
