@@ -17,7 +17,7 @@ import { createRoleService } from './core/roles.js';
 import { createSocialLoginService } from './core/social-login.js';
 import { createMfaService } from './core/mfa/mfa-service.js';
 import { createSecondStep } from './core/mfa/second-step.js';
-import { recoveryCodeHasher } from './core/mfa/recovery-codes.js';
+import { lazyMfaCrypto } from './core/mfa/mfa-crypto.js';
 import type { PasskeyFactor } from './core/mfa/passkey-factor.js';
 import type { MfaAudit } from './core/mfa/audit-port.js';
 import { createAccessTokens } from './crypto/access-token.js';
@@ -167,13 +167,12 @@ export async function createContainer(opts: ContainerOptions) {
   const scopePolicy = { adminNeedsSecondFactor: config.mfaRequired === 'admins' };
   const sessions = createSessionService({ repos, accessTokens, opaqueTokens, revocations, refreshTtlSeconds: config.refreshTokenTtl, scopePolicy, now });
   // TOTP secrets are sealed and recovery codes keyed under the server's master key (kept in the
-  // database unless TESSERA_OAUTH_TOKEN_KEY is set): always a durable key, never a throwaway one.
-  const mfaKey = (await resolveOAuthMasterKey({ configured: config.oauthTokenKey, needed: true, secrets: repos.serverSecrets, now: now() })).key;
-  const totpBox = createSecretBox(mfaKey, 'mfa-totp');
-  const hashRecoveryCode = recoveryCodeHasher(mfaKey);
-  const mfaDeps = { repos, hashRecoveryCode, now, ...(opts.passkeyFactor ? { passkeys: opts.passkeyFactor } : {}), ...(opts.audit ? { audit: opts.audit } : {}) };
-  const mfa = createMfaService({ ...mfaDeps, totpBox, issuer: config.mfaIssuer });
-  const mfaLogin = createSecondStep({ ...mfaDeps, sessions, totpOpen: (sealed) => totpBox.open(sealed) });
+  // database unless TESSERA_OAUTH_TOKEN_KEY is set): always a durable key, never a throwaway one,
+  // resolved the first time MFA is used.
+  const crypto = lazyMfaCrypto(async () => (await resolveOAuthMasterKey({ configured: config.oauthTokenKey, needed: true, secrets: repos.serverSecrets, now: now() })).key);
+  const mfaDeps = { repos, crypto, now, ...(opts.passkeyFactor ? { passkeys: opts.passkeyFactor } : {}), ...(opts.audit ? { audit: opts.audit } : {}) };
+  const mfa = createMfaService({ ...mfaDeps, issuer: config.mfaIssuer });
+  const mfaLogin = createSecondStep({ ...mfaDeps, sessions });
   const auth = createAuthService({ repos, hasher, sessions, requireVerified: config.requireVerified, secondStep: mfaLogin });
   const introspection = createIntrospection({ repos, sessions, issuer: publicUrl, audience: config.jwtAudience, scopePolicy, now });
   const tokenRevocation = createTokenRevocation({ sessions });

@@ -1,16 +1,15 @@
-import type { SecretBox } from '../../crypto/secret-box.js';
 import type { Repos } from '../../store/repos/index.js';
 import { FreshTokenRequired, MfaInvalidCode, MfaNotEnabled, UserNotFound } from '../errors.js';
 import type { MfaAudit, MfaClientContext } from './audit-port.js';
+import type { MfaCrypto } from './mfa-crypto.js';
 import type { PasskeyFactor } from './passkey-factor.js';
 import { newRecoveryCodes } from './recovery-codes.js';
 import { newTotpSecret, totpStep, totpUri } from './totp.js';
 
 export interface MfaServiceDeps {
   repos: Pick<Repos, 'users' | 'mfa'>;
-  /** Seals TOTP secrets at rest. */
-  totpBox: SecretBox;
-  hashRecoveryCode: (code: string) => string;
+  /** Seals TOTP secrets and keys recovery-code hashes (resolved on first use). */
+  crypto: () => Promise<MfaCrypto>;
   /** The issuer an authenticator app shows next to the account. */
   issuer: string;
   passkeys?: PasskeyFactor;
@@ -25,7 +24,7 @@ export interface MfaStatus { totp: boolean; webauthn: number; recoveryCodesLeft:
 
 /** Enrolment and removal of second factors, and the one writer of the users.mfa_enabled flag. */
 export function createMfaService(deps: MfaServiceDeps) {
-  const { repos, totpBox } = deps;
+  const { repos } = deps;
   const now = deps.now ?? Date.now;
   const passkeyCount = (userId: string) => deps.passkeys?.count(userId) ?? Promise.resolve(0);
   const needFresh = (actor: MfaActor) => { if (!actor.fresh) throw new FreshTokenRequired(); };
@@ -49,7 +48,8 @@ export function createMfaService(deps: MfaServiceDeps) {
   /** Ten new codes replace every old one; only their keyed hashes are kept. */
   async function issueRecoveryCodes(userId: string): Promise<string[]> {
     const codes = newRecoveryCodes();
-    await repos.mfa.replaceRecoveryCodes(userId, codes.map(deps.hashRecoveryCode), now());
+    const { hashRecoveryCode } = await deps.crypto();
+    await repos.mfa.replaceRecoveryCodes(userId, codes.map(hashRecoveryCode), now());
     return codes;
   }
 
@@ -67,14 +67,14 @@ export function createMfaService(deps: MfaServiceDeps) {
       const user = await repos.users.findById(actor.userId);
       if (!user) throw new UserNotFound();
       const secret = newTotpSecret();
-      await repos.mfa.setPendingTotp(user.id, totpBox.seal(secret), now());
+      await repos.mfa.setPendingTotp(user.id, (await deps.crypto()).totpBox.seal(secret), now());
       return { secret, otpauthUri: totpUri(secret, deps.issuer, user.email ?? user.username ?? user.id) };
     },
 
     /** A code from the pending secret makes it the user's TOTP; returns fresh recovery codes. */
     async confirmTotp(actor: MfaActor, code: string, ctx?: MfaClientContext): Promise<string[]> {
       const row = await repos.mfa.findTotp(actor.userId);
-      const secret = row?.pendingEnc ? totpBox.open(row.pendingEnc) : undefined;
+      const secret = row?.pendingEnc ? (await deps.crypto()).totpBox.open(row.pendingEnc) : undefined;
       const step = secret === undefined ? undefined : totpStep(secret, code, now());
       if (step === undefined || !(await repos.mfa.confirmTotp(actor.userId, row!.pendingEnc!, step, now()))) throw new MfaInvalidCode();
       const codes = await issueRecoveryCodes(actor.userId);

@@ -4,6 +4,7 @@ import type { Repos, UserRecord } from '../../store/repos/index.js';
 import { MfaInvalidCode, MfaTokenInvalid, type MfaChallenge } from '../errors.js';
 import type { SessionService, TokenSet } from '../sessions.js';
 import type { MfaAudit, MfaClientContext } from './audit-port.js';
+import type { MfaCrypto } from './mfa-crypto.js';
 import type { PasskeyFactor } from './passkey-factor.js';
 import { totpStep } from './totp.js';
 
@@ -17,8 +18,8 @@ export type MfaAnswer = { code: string } | { recoveryCode: string } | { webauthn
 export interface SecondStepDeps {
   repos: Pick<Repos, 'users' | 'mfa'>;
   sessions: SessionService;
-  totpOpen: (sealed: string) => string | undefined;
-  hashRecoveryCode: (code: string) => string;
+  /** Opens TOTP secrets and keys recovery-code hashes (resolved on first use). */
+  crypto: () => Promise<MfaCrypto>;
   passkeys?: PasskeyFactor;
   audit?: MfaAudit;
   now?: () => number;
@@ -51,12 +52,12 @@ export function createSecondStep(deps: SecondStepDeps) {
   async function check(user: UserRecord, flowId: string, answer: MfaAnswer): Promise<boolean> {
     if ('code' in answer) {
       const row = await repos.mfa.findTotp(user.id);
-      const secret = row?.secretEnc ? deps.totpOpen(row.secretEnc) : undefined;
+      const secret = row?.secretEnc ? (await deps.crypto()).totpBox.open(row.secretEnc) : undefined;
       const step = secret === undefined ? undefined : totpStep(secret, answer.code, now());
       // Claiming the step is the atomic part: a code (or an earlier one) already used is refused.
       return step !== undefined && repos.mfa.claimTotpStep(user.id, step);
     }
-    if ('recoveryCode' in answer) return repos.mfa.useRecoveryCode(user.id, deps.hashRecoveryCode(answer.recoveryCode));
+    if ('recoveryCode' in answer) return repos.mfa.useRecoveryCode(user.id, (await deps.crypto()).hashRecoveryCode(answer.recoveryCode));
     return deps.passkeys ? deps.passkeys.verify(user.id, flowId, answer.webauthn) : false;
   }
 

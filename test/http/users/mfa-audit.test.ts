@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MfaAudit } from '../../../src/core/mfa/audit-port.js';
+import type { MfaAudit, MfaClientContext } from '../../../src/core/mfa/audit-port.js';
 import { DIALECTS, startServer, type TestServer } from '../../support/harness.js';
 import { mfaChallenge, setUpTotp, totpCode, verify, wrongCode } from '../../support/mfa-client.js';
 import { auth, coreUser, jwtLogin, superuser } from '../../support/users-fixtures.js';
@@ -9,7 +9,7 @@ const STEP = 30_000;
 describe.each(DIALECTS)('MFA security events (%s)', (dialect) => {
   let s: TestServer;
   let clock = Math.floor(Date.now() / STEP) * STEP + STEP / 2;
-  const events: Array<{ type: string; userId: string | null; detail?: Record<string, unknown>; ctx?: Record<string, unknown> }> = [];
+  const events: Array<{ type: string; userId: string | null; detail?: Record<string, unknown>; ctx?: MfaClientContext }> = [];
   const audit: MfaAudit = { record: async (e, ctx) => { events.push({ ...e, ...(ctx ? { ctx } : {}) }); } };
   beforeAll(async () => { s = await startServer(dialect, {}, { now: () => clock, audit }); });
   afterAll(async () => { await s.close(); });
