@@ -187,7 +187,7 @@ export async function createContainer(opts: ContainerOptions) {
   const oauthKey = await resolveOAuthMasterKey({ configured: config.oauthTokenKey, needed: config.oauthProviders.length > 0, secrets: repos.serverSecrets, now: now() });
   if (oauthKey.source === 'database') logger.warn('TESSERA_OAUTH_TOKEN_KEY is not set: provider tokens are encrypted with a key kept in the database');
   const socialLogin = createSocialLoginService({
-    repos, users, sessions, requireVerified: config.requireVerified, now,
+    repos, users, sessions, requireVerified: config.requireVerified, secondStep: mfaLogin, now,
     providers: await createIdentityProviders(config.oauthProviders, (provider, err) => logger.warn({ provider, failure: describeProviderError(err) }, 'social login provider call failed'), now),
     tokenBox: createSecretBox(oauthKey.key, 'oauth-tokens'), flowBox: createSecretBox(oauthKey.key, 'oauth-flow'),
   });

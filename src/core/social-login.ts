@@ -6,7 +6,7 @@ import { normalizeLogin } from '../store/repos/index.js';
 import { safeErrorCode, type IdentityProvider, type ProviderIdentity } from './identity-provider.js';
 import {
   InvalidCredentials, OAuthEmailUnavailable, OAuthInvalidState, OAuthProviderError, OAuthUserAlreadyExists,
-  UnknownOAuthProvider, UserAlreadyExists, UserNotVerified,
+  MfaRequired, UnknownOAuthProvider, UserAlreadyExists, UserNotVerified, type MfaChallenge,
 } from './errors.js';
 import type { SessionService, TokenSet } from './sessions.js';
 import type { UserService } from './users.js';
@@ -39,6 +39,8 @@ export interface SocialLoginDeps {
   /** Seals the flow the browser carries in a cookie. */
   flowBox: SecretBox;
   requireVerified: boolean;
+  /** The second step of a login (core/mfa/second-step.ts): a provider does not stand in for the user's second factor. */
+  secondStep?: { challenge(user: UserRecord, opts: { backend: string }): Promise<MfaChallenge> };
   now?: () => number;
 }
 
@@ -150,6 +152,8 @@ export function createSocialLoginService(deps: SocialLoginDeps) {
       const user = await userFor(name, identity);
       if (!user.isActive) throw new InvalidCredentials();
       if (deps.requireVerified && !user.isVerified) throw new UserNotVerified();
+      // A user with a second factor still owes it: the provider vouches only for the first.
+      if (user.mfaEnabled) throw new MfaRequired(deps.secondStep ? await deps.secondStep.challenge(user, { backend: flow.b }) : undefined);
       return { backend: flow.b, user, tokens: await sessions.startSession(user, { profile: 'users' }) };
     },
 

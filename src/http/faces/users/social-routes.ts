@@ -6,6 +6,7 @@ import { UnknownOAuthProvider } from '../../../core/errors.js';
 import { signedInUser } from '../../plugins/rate-limit-accounts.js';
 import { userGuard } from './guard.js';
 import { sendLogin } from './login-response.js';
+import { LoginDetail } from './mfa-schemas.js';
 import { BearerResponse, Detail, UserRead, ValidationDetail, toUserRead } from './schemas.js';
 import { AssociateAuthorizeQuery, AuthorizeQuery, AuthorizeResponse, CallbackQuery, ProviderParams } from './social-schemas.js';
 
@@ -14,6 +15,8 @@ export const FLOW_COOKIE = 'tessera_oauth_state';
 const FLOW_PATH = '/auth';
 const tags = ['users: social login'];
 const errors = { 400: Detail, 422: ValidationDetail, 502: Detail };
+/** A login callback may answer LOGIN_MFA_REQUIRED (a user with a second factor). */
+const loginErrors = { ...errors, 400: LoginDetail };
 
 /** The callback's query string exactly as the provider sent it (openid-client re-checks state, iss, …). */
 const callbackQuery = (req: FastifyRequest) => new URLSearchParams(req.url.includes('?') ? req.url.slice(req.url.indexOf('?') + 1) : '');
@@ -46,7 +49,7 @@ export async function socialRoutes(base: FastifyInstance, { container }: { conta
       return { authorization_url: authorizationUrl };
     });
 
-    app.get(`/auth/${name}/callback`, { config: { limit: 'callback' }, schema: { tags, querystring: CallbackQuery, response: { 200: BearerResponse, 204: Type.Null(), ...errors } } }, async (req, reply) => {
+    app.get(`/auth/${name}/callback`, { config: { limit: 'callback' }, schema: { tags, querystring: CallbackQuery, response: { 200: BearerResponse, 204: Type.Null(), ...loginErrors } } }, async (req, reply) => {
       const { backend, tokens } = await socialLogin.login(name, takeFlow(req, reply));
       return sendLogin(reply, backend === 'cookie' ? 'cookie' : 'jwt', tokens, config.cookieSecure);
     });
