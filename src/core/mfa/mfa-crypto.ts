@@ -1,6 +1,9 @@
 import { createSecretBox, type SecretBox } from '../../crypto/secret-box.js';
 import { recoveryCodeHasher } from './recovery-codes.js';
 
+/** The secret-box purpose TOTP secrets are sealed under (the importer checks an exported secret opens). */
+export const TOTP_BOX_PURPOSE = 'mfa-totp';
+
 /** What protects MFA secrets at rest, all from one master key. */
 export interface MfaCrypto {
   /** Seals TOTP secrets (AES-256-GCM, purpose `mfa-totp`). */
@@ -15,6 +18,6 @@ export interface MfaCrypto {
  */
 export function lazyMfaCrypto(loadKey: () => Promise<Buffer>): () => Promise<MfaCrypto> {
   let pending: Promise<MfaCrypto> | undefined;
-  return () => (pending ??= loadKey().then((key) => ({ totpBox: createSecretBox(key, 'mfa-totp'), hashRecoveryCode: recoveryCodeHasher(key) }))
+  return () => (pending ??= loadKey().then((key) => ({ totpBox: createSecretBox(key, TOTP_BOX_PURPOSE), hashRecoveryCode: recoveryCodeHasher(key) }))
     .catch((err: unknown) => { pending = undefined; throw err; }));
 }
