@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hashToken, randomToken } from '../../crypto/random-token.js';
 import type { Repos, UserRecord } from '../../store/repos/index.js';
-import { MfaInvalidCode, MfaTokenInvalid, type MfaChallenge } from '../errors.js';
+import { MfaInvalidCode, MfaTokenInvalid, StoreUnavailable, type MfaChallenge } from '../errors.js';
 import type { SessionService, TokenSet } from '../sessions.js';
 import type { MfaAudit, MfaClientContext } from './audit-port.js';
 import type { MfaCrypto } from './mfa-crypto.js';
@@ -58,7 +58,14 @@ export function createSecondStep(deps: SecondStepDeps) {
       return step !== undefined && repos.mfa.claimTotpStep(user.id, step);
     }
     if ('recoveryCode' in answer) return repos.mfa.useRecoveryCode(user.id, (await deps.crypto()).hashRecoveryCode(answer.recoveryCode));
-    return deps.passkeys ? deps.passkeys.verify(user.id, flowId, answer.webauthn) : false;
+    if (!deps.passkeys) return false;
+    try {
+      return await deps.passkeys.verify(user.id, flowId, answer.webauthn);
+    } catch (err) {
+      // A malformed assertion is a wrong answer, never a 500; a database failure stays one (503).
+      if (err instanceof StoreUnavailable) throw err;
+      return false;
+    }
   }
 
   return {
