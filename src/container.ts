@@ -20,6 +20,10 @@ import { createRoleService } from './core/roles.js';
 import { createSocialLoginService } from './core/social-login.js';
 import { createPasskeyService } from './core/mfa/passkeys.js';
 import { relyingParty } from './core/mfa/passkeys-relying-party.js';
+import { createMfaService } from './core/mfa/mfa-service.js';
+import { createSecondStep } from './core/mfa/second-step.js';
+import { lazyMfaCrypto } from './core/mfa/mfa-crypto.js';
+import type { PasskeyFactor } from './core/mfa/passkey-factor.js';
 import { createAccessTokens } from './crypto/access-token.js';
 import { createTokenProfiles } from './crypto/token-profiles.js';
 import { createOpaqueTokens } from './core/opaque-tokens.js';
@@ -62,6 +66,8 @@ export interface ContainerOptions {
   wrapHasher?: (hasher: PasswordHasher) => PasswordHasher;
   /** Webhook timing (tests: poll interval, schedule scale, clock, timeout) and whether the dispatcher runs. */
   webhooks?: WebhookTiming;
+  /** Passkeys as a second factor instead of the passkeys module (tests pass a fake). */
+  passkeyFactor?: PasskeyFactor;
 }
 
 const KEY_RELOAD_MS = 60_000;
@@ -126,6 +132,7 @@ export async function createContainer(opts: ContainerOptions) {
       repos.accessTokens.deleteExpired(before).catch((err) => logger.warn({ err }, 'opaque access token purge failed')),
       repos.webhooks.deleteSettled(now() - WEBHOOK_HISTORY_MS).catch((err) => logger.warn({ err }, 'webhook delivery purge failed')),
       repos.passkeyChallenges.deleteExpired(now()).catch((err) => logger.warn({ err }, 'passkey challenge purge failed')),
+      repos.mfa.deleteExpiredChallenges(before).catch((err) => logger.warn({ err }, 'mfa challenge purge failed')),
       audit.purge(config.auditRetentionDays).catch((err) => logger.warn({ err }, 'audit event purge failed')),
     ]);
   };
@@ -187,9 +194,24 @@ export async function createContainer(opts: ContainerOptions) {
   const activity = createSessionActivity({
     write: (sid, at) => repos.sessions.touch(sid, at), now, onError: (err) => logger.warn({ err }, 'session last use not recorded'),
   });
-  const sessions = createSessionService({ repos, accessTokens, opaqueTokens, revocations, refreshTtlSeconds: config.refreshTokenTtl, audit, activity, now });
-  const auth = createAuthService({ repos, hasher, sessions, requireVerified: config.requireVerified, audit });
-  const introspection = createIntrospection({ repos, sessions, issuer: publicUrl, audience: config.jwtAudience, requireVerified: config.requireVerified, now });
+  const scopePolicy = { adminNeedsSecondFactor: config.mfaRequired === 'admins' };
+  const sessions = createSessionService({ repos, accessTokens, opaqueTokens, revocations, refreshTtlSeconds: config.refreshTokenTtl, audit, activity, scopePolicy, now });
+  // WebAuthn passkeys; the relying party is the public URL's host unless TESSERA_WEBAUTHN_RP_ID names a parent domain.
+  // A passkey added or removed moves the user's second-factor flag (mfa, below: bound late, they need each other).
+  const passkeys = createPasskeyService({
+    repos, sessions, requireVerified: config.requireVerified, audit, now,
+    rp: relyingParty(publicUrl, config.corsOrigins, config.webauthnRpId),
+    onFactorsChanged: async (userId) => { await mfa.syncSecondFactor(userId); },
+  });
+  // TOTP secrets are sealed and recovery codes keyed under the server's master key (kept in the
+  // database unless TESSERA_OAUTH_TOKEN_KEY is set): always a durable key, never a throwaway one,
+  // resolved the first time MFA is used.
+  const crypto = lazyMfaCrypto(async () => (await resolveOAuthMasterKey({ configured: config.oauthTokenKey, needed: true, secrets: repos.serverSecrets, now: now() })).key);
+  const mfaDeps = { repos, crypto, now, passkeys: opts.passkeyFactor ?? passkeys, audit };
+  const mfa = createMfaService({ ...mfaDeps, issuer: config.mfaIssuer });
+  const mfaLogin = createSecondStep({ ...mfaDeps, sessions });
+  const auth = createAuthService({ repos, hasher, sessions, requireVerified: config.requireVerified, audit, secondStep: mfaLogin });
+  const introspection = createIntrospection({ repos, sessions, issuer: publicUrl, audience: config.jwtAudience, requireVerified: config.requireVerified, scopePolicy, now });
   const tokenRevocation = createTokenRevocation({ sessions, audit });
   const users = createUserService({ repos, hasher, policy, sessions, audit, now });
   const accountSessions = createAccountSessions({ repos, sessions, audit, now });
@@ -204,15 +226,9 @@ export async function createContainer(opts: ContainerOptions) {
   const oauthKey = await resolveOAuthMasterKey({ configured: config.oauthTokenKey, needed: config.oauthProviders.length > 0, secrets: repos.serverSecrets, now: now() });
   if (oauthKey.source === 'database') logger.warn('TESSERA_OAUTH_TOKEN_KEY is not set: provider tokens are encrypted with a key kept in the database');
   const socialLogin = createSocialLoginService({
-    repos, users, sessions, requireVerified: config.requireVerified, audit, now,
+    repos, users, sessions, requireVerified: config.requireVerified, audit, secondStep: mfaLogin, now,
     providers: await createIdentityProviders(config.oauthProviders, (provider, err) => logger.warn({ provider, failure: describeProviderError(err) }, 'social login provider call failed'), now),
     tokenBox: createSecretBox(oauthKey.key, 'oauth-tokens'), flowBox: createSecretBox(oauthKey.key, 'oauth-flow'),
-  });
-
-  // WebAuthn passkeys; the relying party is the public URL's host unless TESSERA_WEBAUTHN_RP_ID names a parent domain.
-  const passkeys = createPasskeyService({
-    repos, sessions, requireVerified: config.requireVerified, audit, now,
-    rp: relyingParty(publicUrl, config.corsOrigins, config.webauthnRpId),
   });
 
   // Rate-limit counters: shared through Redis when configured, and in memory whenever Redis fails.
@@ -229,6 +245,8 @@ export async function createContainer(opts: ContainerOptions) {
     purgeExpired,
     /** Endpoint management (admin API), the audit log's sink (`webhookOutbox.enqueue`), and the sender. */
     webhooks: webhooks.service, webhookOutbox: webhooks.outbox, webhookDispatcher: webhooks.dispatcher,
+    /** Second factors: enrolment (mfa), the login's second step (mfaLogin), and the admin rule on scopes. */
+    mfa, mfaLogin, scopePolicy,
 
     async close(): Promise<void> {
       clearInterval(keyReload);

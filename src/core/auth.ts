@@ -1,7 +1,7 @@
 import type { PasswordHasher } from '../crypto/password-hasher.js';
 import type { Repos, UserRecord } from '../store/repos/index.js';
 import type { AuditRecorder, ClientContext } from './audit.js';
-import { AccountInactive, InvalidCredentials, UserNotVerified } from './errors.js';
+import { AccountInactive, InvalidCredentials, MfaRequired, UserNotVerified, type MfaChallenge } from './errors.js';
 import { normalizePassword } from './password-policy.js';
 import type { SessionService, StartSessionOptions, TokenSet } from './sessions.js';
 
@@ -14,6 +14,17 @@ export interface AuthServiceDeps {
   sessions: SessionService;
   requireVerified: boolean;
   audit: AuditRecorder;
+  /** Opens the second step of a login (core/mfa/second-step.ts). */
+  secondStep?: { challenge(user: UserRecord, opts: { backend: string; scope?: string[] }, ctx?: ClientContext): Promise<MfaChallenge> };
+}
+
+/** A login's options: the session's (scope, profile, client, method) plus where a second step would resume. */
+export interface LoginOptions extends StartSessionOptions {
+  /**
+   * Where a second step would resume (the users face's backend, `jwt` or `cookie`, or the pages'). A
+   * face that cannot carry a second step leaves it out: a user with a second factor is then refused.
+   */
+  secondStep?: string;
 }
 
 /** Password login, shared by every face. */
@@ -54,10 +65,19 @@ export function createAuthService(deps: AuthServiceDeps) {
   return {
     authenticate,
 
-    /** Checks the password and opens a session: the one `login` every face calls. */
-    async login(login: string, password: string, opts: StartSessionOptions = {}): Promise<{ user: UserRecord; tokens: TokenSet }> {
+    /**
+     * Checks the password and opens a session: the one `login` every face calls. A user with a
+     * second factor (read with the same row, no extra query) gets MfaRequired instead, only once the
+     * password is known right; it carries the challenge when the face asked for a second step.
+     */
+    async login(login: string, password: string, opts: LoginOptions = {}): Promise<{ user: UserRecord; tokens: TokenSet }> {
+      const { secondStep, ...sessionOpts } = opts;
       const user = await authenticate(login, password, opts.client);
-      return { user, tokens: await sessions.startSession(user, opts) };
+      if (user.mfaEnabled) {
+        if (secondStep === undefined || !deps.secondStep) throw new MfaRequired();
+        throw new MfaRequired(await deps.secondStep.challenge(user, { backend: secondStep, ...(opts.scope ? { scope: opts.scope } : {}) }, opts.client));
+      }
+      return { user, tokens: await sessions.startSession(user, sessionOpts) };
     },
   };
 }

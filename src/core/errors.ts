@@ -97,3 +97,26 @@ export class WebhookNotFound extends DomainError { readonly code = 'webhook_not_
 export class WebAuthnInvalid extends DomainError { readonly code = 'webauthn_invalid'; }
 /** The caller has no passkey by that id. */
 export class PasskeyNotFound extends DomainError { readonly code = 'passkey_not_found'; }
+
+/** What a password login of a user with a second factor hands back instead of tokens. */
+export interface MfaChallenge {
+  /** Opaque; redeemed at the second step (POST /auth/mfa/verify). */
+  mfaToken: string;
+  methods: Array<'totp' | 'webauthn' | 'recovery_code'>;
+}
+/**
+ * The password was right and the user has a second factor. Thrown only after the password
+ * verified. Carries the challenge when the face can take a second step (users face); faces that
+ * cannot refuse the login with their own bad-credentials answer. Not an InvalidCredentials: it is
+ * no failed password check (rate-limit back-off).
+ */
+export class MfaRequired extends DomainError {
+  readonly code = 'mfa_required';
+  constructor(readonly challenge?: MfaChallenge) { super('multi-factor authentication required'); }
+}
+/** A wrong TOTP code, recovery code or passkey assertion (the mfa_token, if any, lives on). */
+export class MfaInvalidCode extends DomainError { readonly code = 'mfa_invalid_code'; }
+/** An mfa_token that is unknown, expired, spent, or out of attempts; or its login no longer valid. */
+export class MfaTokenInvalid extends DomainError { readonly code = 'mfa_token_invalid'; }
+/** Recovery codes asked for by a user with no second factor: they would open nothing. */
+export class MfaNotEnabled extends DomainError { readonly code = 'mfa_not_enabled'; }

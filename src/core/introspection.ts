@@ -1,7 +1,7 @@
 import type { Repos, UserRecord } from '../store/repos/index.js';
 import { accountStanding } from './account-standing.js';
 import { looksOpaque } from './opaque-tokens.js';
-import { effectiveScopes } from './scopes.js';
+import { effectiveScopes, type ScopePolicy } from './scopes.js';
 import type { SessionService } from './sessions.js';
 
 /** What RFC 7662 says about a live token. */
@@ -30,6 +30,7 @@ export interface IntrospectionDeps {
   audience: string;
   /** TESSERA_REQUIRE_VERIFIED: an unverified user's tokens are inactive, as they are refused on every face. */
   requireVerified?: boolean;
+  scopePolicy?: ScopePolicy;
   now?: () => number;
 }
 
@@ -38,8 +39,8 @@ export type TokenTypeHint = 'access_token' | 'refresh_token';
 const INACTIVE = { active: false } as const;
 const looksLikeJwt = (t: string) => t.split('.').length === 3;
 /** The token's scopes the user still holds: a scope taken away since is gone from the answer. */
-const stillHeld = (scope: string[], user: UserRecord) => {
-  const held = effectiveScopes(user);
+const stillHeld = (scope: string[], user: UserRecord, policy?: ScopePolicy) => {
+  const held = effectiveScopes(user, policy);
   return scope.filter((s) => held.includes(s)).join(' ');
 };
 
@@ -72,7 +73,7 @@ export function createIntrospection(deps: IntrospectionDeps) {
     const user = await repos.users.findByIdCached(c.sub);
     if (!inGoodStanding(user)) return undefined;
     return {
-      active: true, sub: c.sub, username: user.username ?? user.email, scope: stillHeld(c.scope.split(' '), user),
+      active: true, sub: c.sub, username: user.username ?? user.email, scope: stillHeld(c.scope.split(' '), user, deps.scopePolicy),
       exp: c.exp, iat: c.iat, token_type: 'access_token', ...(c.aud === undefined ? {} : { aud: c.aud }), iss: c.iss, jti: c.jti,
     };
   }
@@ -84,7 +85,7 @@ export function createIntrospection(deps: IntrospectionDeps) {
     if (!user) return undefined;
     // What a refresh would grant: the login's scopes the user still holds.
     return {
-      active: true, sub: user.id, username: user.username ?? user.email, scope: stillHeld(t.sessionScope, user),
+      active: true, sub: user.id, username: user.username ?? user.email, scope: stillHeld(t.sessionScope, user, deps.scopePolicy),
       exp: Math.floor(t.expiresAt / 1000), iat: Math.floor(t.createdAt / 1000), token_type: 'refresh_token',
       aud: deps.audience, iss: deps.issuer, jti: t.id,
     };

@@ -5,11 +5,25 @@ export interface ScopedUser {
   scopes: string[];
   /** Scopes held through roles (read with the user record). */
   roleScopes?: string[];
+  /** Whether the user has a second factor (users.mfa_enabled). */
+  mfaEnabled?: boolean;
 }
 
-/** `me` always, `admin` for superusers, plus what an admin granted, directly or through roles. */
-export function effectiveScopes(user: ScopedUser): string[] {
-  const set = new Set(['me', ...(user.isSuperuser ? ['admin'] : []), ...user.scopes, ...(user.roleScopes ?? [])]);
+/** Server-wide rules on top of what a user holds. */
+export interface ScopePolicy {
+  /** TESSERA_MFA_REQUIRED=admins: a superuser without a second factor does not get `admin`. */
+  adminNeedsSecondFactor: boolean;
+}
+
+/** Whether `user` holds `admin` now: a superuser, with a second factor when the policy asks for one. */
+export const holdsAdmin = (user: ScopedUser, policy?: ScopePolicy): boolean =>
+  user.isSuperuser && (!policy?.adminNeedsSecondFactor || user.mfaEnabled === true);
+
+/** `me` always, `admin` for superusers (see holdsAdmin), plus what an admin granted, directly or through roles. */
+export function effectiveScopes(user: ScopedUser, policy?: ScopePolicy): string[] {
+  const set = new Set(['me', ...(holdsAdmin(user, policy) ? ['admin'] : []), ...user.scopes, ...(user.roleScopes ?? [])]);
+  // Withheld by the policy: not through a granted scope or a role either.
+  if (user.isSuperuser && !holdsAdmin(user, policy)) set.delete('admin');
   return [...set];
 }
 

@@ -8,7 +8,7 @@ import { AccountInactive, InvalidCredentials, InvalidRefreshToken, InvalidToken,
 import { looksOpaque, type OpaqueTokens } from './opaque-tokens.js';
 import type { RevocationList } from './revocation-list.js';
 import type { SessionActivity } from './session-activity.js';
-import { effectiveScopes, narrowScopes } from './scopes.js';
+import { effectiveScopes, narrowScopes, type ScopePolicy } from './scopes.js';
 
 export interface TokenSet {
   accessToken: string;
@@ -40,6 +40,7 @@ export interface SessionServiceDeps {
   audit: Pick<AuditLog, 'record' | 'prepare'>;
   /** last_used_at, written at most once a minute per session (session-activity.ts). */
   activity?: Pick<SessionActivity, 'used'>;
+  scopePolicy?: ScopePolicy;
   now?: () => number;
 }
 
@@ -121,7 +122,7 @@ export function createSessionService(deps: SessionServiceDeps) {
      * InvalidCredentials, as if it had come first.
      */
     async startSession(user: UserRecord, opts: StartSessionOptions = {}): Promise<TokenSet> {
-      const scope = narrowScopes(effectiveScopes(user), opts.scope);
+      const scope = narrowScopes(effectiveScopes(user, deps.scopePolicy), opts.scope);
       const sid = randomUUID();
       const createdAt = now();
       const expiresAt = createdAt + deps.refreshTtlSeconds * 1000;
@@ -167,7 +168,7 @@ export function createSessionService(deps: SessionServiceDeps) {
       }
       // Never wider than what the login granted, nor than what the user holds now. Checked
       // before the token is spent, so asking for a scope one lacks does not burn it.
-      const allowed = t.sessionScope.filter((s) => effectiveScopes(user).includes(s));
+      const allowed = t.sessionScope.filter((s) => effectiveScopes(user, deps.scopePolicy).includes(s));
       const scope = narrowScopes(allowed, opts.scope);
       // The successor is stored before the token is spent: if the database fails in between, the
       // presented token still works for a retry (the unused successor was never handed out), where

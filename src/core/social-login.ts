@@ -7,7 +7,7 @@ import type { AuditRecorder, ClientContext } from './audit.js';
 import { safeErrorCode, type IdentityProvider, type ProviderIdentity } from './identity-provider.js';
 import {
   InvalidCredentials, OAuthEmailUnavailable, OAuthInvalidState, OAuthProviderError, OAuthUserAlreadyExists,
-  UnknownOAuthProvider, UserAlreadyExists, UserNotVerified,
+  MfaRequired, UnknownOAuthProvider, UserAlreadyExists, UserNotVerified, type MfaChallenge,
 } from './errors.js';
 import type { SessionService, TokenSet } from './sessions.js';
 import type { UserService } from './users.js';
@@ -41,6 +41,8 @@ export interface SocialLoginDeps {
   flowBox: SecretBox;
   requireVerified: boolean;
   audit: AuditRecorder;
+  /** The second step of a login (core/mfa/second-step.ts): a provider does not stand in for the user's second factor. */
+  secondStep?: { challenge(user: UserRecord, opts: { backend: string }, ctx?: ClientContext): Promise<MfaChallenge> };
   now?: () => number;
 }
 
@@ -155,6 +157,8 @@ export function createSocialLoginService(deps: SocialLoginDeps) {
       const user = await userFor(name, identity, client);
       if (!user.isActive) throw new InvalidCredentials();
       if (deps.requireVerified && !user.isVerified) throw new UserNotVerified();
+      // A user with a second factor still owes it: the provider vouches only for the first.
+      if (user.mfaEnabled) throw new MfaRequired(deps.secondStep ? await deps.secondStep.challenge(user, { backend: flow.b }, client) : undefined);
       return { backend: flow.b, user, tokens: await sessions.startSession(user, { profile: 'users', method: `social:${name}`, ...(client ? { client } : {}) }) };
     },
 

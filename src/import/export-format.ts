@@ -1,4 +1,4 @@
-import type { ImportedOAuthAccount, ImportedUser } from './imported-user.js';
+import type { ImportedMfa, ImportedOAuthAccount, ImportedUser } from './imported-user.js';
 import { canonicalUuid } from './imported-user.js';
 
 /**
@@ -24,9 +24,16 @@ export interface ExportedUser {
   roles: string[];
   /** Provider tokens are not exported (docs/import.md): the next social login stores fresh ones. */
   oauth_accounts: { provider: string; account_id: string; account_email: string | null; created_at: string }[];
-  /** MFA enrolments; always empty until Tessera has them (then: type, secret sealed, created_at). */
-  mfa: unknown[];
+  /**
+   * Second factors: a confirmed TOTP enrolment (its secret sealed under the server's master key, as
+   * stored) and the hashes of its unused recovery codes. Passkeys are not exported.
+   */
+  mfa: ExportedMfa[];
 }
+
+export type ExportedMfa =
+  | { type: 'totp'; secret: string; confirmed_at: string; last_step: number | null }
+  | { type: 'recovery_codes'; hashes: string[]; created_at: string };
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
@@ -41,8 +48,16 @@ export function toExported(u: Exportable): ExportedUser {
     oauth_accounts: u.oauthAccounts.map((a) => ({
       provider: a.provider, account_id: a.accountId, account_email: a.accountEmail, created_at: iso(a.createdAt ?? u.createdAt),
     })),
-    mfa: [],
+    mfa: exportedMfa(u.mfa),
   };
+}
+
+function exportedMfa(m: ImportedMfa | undefined): ExportedMfa[] {
+  if (!m) return [];
+  return [
+    { type: 'totp', secret: m.totp.secretSealed, confirmed_at: iso(m.totp.confirmedAt), last_step: m.totp.lastStep },
+    ...(m.recoveryCodes ? [{ type: 'recovery_codes' as const, hashes: m.recoveryCodes.hashes, created_at: iso(m.recoveryCodes.createdAt) }] : []),
+  ];
 }
 
 class Invalid extends Error {}
@@ -79,7 +94,7 @@ export function fromExported(value: unknown): ImportedUser {
   if (!roles.every((r) => typeof r === 'string')) throw new Invalid('"roles" must hold strings');
   const accountNumber = o.account_number;
   if (accountNumber !== undefined && !(Number.isSafeInteger(accountNumber) && (accountNumber as number) > 0)) throw new Invalid('"account_number" must be a positive integer');
-  if (list(o, 'mfa').length > 0) throw new Invalid('MFA enrolments are not supported by this version of Tessera');
+  const mfa = importedMfa(list(o, 'mfa'));
   const oauthAccounts = list(o, 'oauth_accounts').map((a): ImportedOAuthAccount => {
     if (!a || typeof a !== 'object') throw new Invalid('"oauth_accounts" must hold objects');
     const r = a as Record<string, unknown>;
@@ -97,7 +112,31 @@ export function fromExported(value: unknown): ImportedUser {
     ...(o.first_name === undefined ? {} : { firstName: str(o, 'first_name', true) }),
     ...(o.last_name === undefined ? {} : { lastName: str(o, 'last_name', true) }),
     ...(o.roles === undefined ? {} : { roles: roles as string[] }),
+    ...(mfa ? { mfa } : {}),
   };
+}
+
+/** The `mfa` list back into a TOTP enrolment with its recovery codes; none when the list is empty. */
+function importedMfa(items: unknown[]): ImportedMfa | undefined {
+  let totp: ImportedMfa['totp'] | undefined;
+  let recoveryCodes: ImportedMfa['recoveryCodes'] = null;
+  for (const item of items) {
+    if (!item || typeof item !== 'object' || Array.isArray(item)) throw new Invalid('"mfa" must hold objects');
+    const r = item as Record<string, unknown>;
+    if (r.type === 'totp' && !totp) {
+      const step = r.last_step ?? null;
+      if (step !== null && !Number.isSafeInteger(step)) throw new Invalid('"last_step" must be an integer or null');
+      totp = { secretSealed: str(r, 'secret')!, confirmedAt: time(r, 'confirmed_at'), lastStep: step as number | null };
+    } else if (r.type === 'recovery_codes' && !recoveryCodes) {
+      const hashes = list(r, 'hashes');
+      if (!hashes.every((h) => typeof h === 'string' && h !== '')) throw new Invalid('"hashes" must hold strings');
+      recoveryCodes = { hashes: hashes as string[], createdAt: time(r, 'created_at') };
+    } else {
+      throw new Invalid('an MFA enrolment of an unknown type, or a second one of a type (this version imports one TOTP and its recovery codes)');
+    }
+  }
+  if (!totp && recoveryCodes) throw new Invalid('recovery codes without a TOTP enrolment');
+  return totp ? { totp, recoveryCodes } : undefined;
 }
 
 export const isInvalidExport = (err: unknown): err is Error => err instanceof Invalid;

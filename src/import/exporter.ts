@@ -16,6 +16,7 @@ export async function runExport(repo: ExportRepo, out: Writable, onProgress?: (d
       const line = JSON.stringify(toExported({
         ...u,
         oauthAccounts: (page.oauthAccounts.get(u.id) ?? []).map((a) => ({ ...a, accessToken: null, refreshToken: null, expiresAt: null })),
+        ...(page.mfa.has(u.id) ? { mfa: page.mfa.get(u.id)! } : {}),
       }));
       // Respects back-pressure: a slow disk never makes the whole table sit in memory.
       if (!out.write(`${line}\n`)) await once(out, 'drain');

@@ -37,7 +37,15 @@ export interface ImportedUser {
   lastName?: string | null;
   /** Role names; absent when the source has no roles (an update then keeps the user's). */
   roles?: string[];
-  // Extension point: MFA enrolments join here when Tessera has them; readers and the export then fill them.
+  /** Second factors (Tessera's own export only); absent: none known (an update keeps the user's). */
+  mfa?: ImportedMfa;
+}
+
+/** A confirmed TOTP enrolment, its secret still sealed under the exporting server's master key, and its recovery codes. */
+export interface ImportedMfa {
+  totp: { secretSealed: string; confirmedAt: number; lastStep: number | null };
+  /** Keyed hashes (HMAC-SHA256 under the same key) of the codes not yet used. */
+  recoveryCodes: { hashes: string[]; createdAt: number } | null;
 }
 
 /** What a reader yields: a user, or a record it could not translate (reported, not imported). */

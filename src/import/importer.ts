@@ -32,6 +32,8 @@ export interface ImporterDeps {
   repo: ImportRepo;
   /** Seals a provider token for storage (core/social-login.ts's box); asked for only when a token is there. */
   sealToken: () => Promise<(plain: string) => string>;
+  /** Whether a TOTP secret sealed by the exporting server opens under this server's key; asked for only when one is there. */
+  opensTotp?: () => Promise<(sealed: string) => boolean>;
   now?: () => number;
 }
 
@@ -44,6 +46,7 @@ export async function runImport(reader: SourceReader, deps: ImporterDeps, opts: 
   const report: ImportReport = { imported: 0, updated: 0, skipped: 0, conflicts: 0, unknownHashFormats: 0, refused: 0, scopesCreated: 0, rolesCreated: 0, problems: [] };
   const batchSize = opts.batchSize ?? 500;
   let seal: ((plain: string) => string) | undefined;
+  let opens: ((sealed: string) => boolean) | undefined;
   let batch: ImportBatch | undefined;
   let inBatch = 0;
   let done = 0;
@@ -86,6 +89,17 @@ export async function runImport(reader: SourceReader, deps: ImporterDeps, opts: 
         await endBatch();
         seal = await deps.sealToken();
       }
+      if (user.mfa && deps.opensTotp) {
+        if (!opens) {
+          await endBatch();
+          opens = await deps.opensTotp();
+        }
+        // Written anyway it would lock the user out: neither its codes nor its recovery codes would ever match.
+        if (!opens(user.mfa.totp.secretSealed)) {
+          problem(user.ref, 'refused', 'its TOTP secret is sealed under another server key (import with the exporting server\'s TESSERA_OAUTH_TOKEN_KEY)');
+          continue;
+        }
+      }
       batch ??= await deps.repo.startBatch();
       const outcome = await batch.save(toRow(user, seal, now()), { update: opts.update });
       if (outcome.status === 'conflict') problem(user.ref, 'conflict', `${outcome.field} already belongs to another user`);
@@ -127,6 +141,7 @@ function toRow(u: ImportedUser, seal: ((plain: string) => string) | undefined, a
       ...(u.lastName === undefined ? {} : { lastName: u.lastName }),
     },
     roles: u.roles,
+    ...(u.mfa ? { mfa: u.mfa } : {}),
     oauthAccounts: u.oauthAccounts.map((a) => ({
       id: randomUUID(), provider: a.provider, account_id: a.accountId, account_email: a.accountEmail,
       // As migration 0004 did for existing links: proven only when the account's email is verified.

@@ -1,3 +1,4 @@
+import { TOTP_BOX_PURPOSE } from '../core/mfa/mfa-crypto.js';
 import { createSecretBox, resolveOAuthMasterKey } from '../crypto/secret-box.js';
 import type { Db } from '../store/create-db.js';
 import { createImportRepo } from '../store/repos/import-repo.js';
@@ -39,6 +40,12 @@ export async function importInto(db: Db, reader: SourceReader, opts: ImportOptio
       const { key } = await resolveOAuthMasterKey({ configured: opts.oauthTokenKey, needed: true, secrets: createServerSecretsRepo(db), now: now() });
       const box = createSecretBox(key, 'oauth-tokens');
       return (plain) => box.seal(plain);
+    },
+    async opensTotp() {
+      if (opts.dryRun) return () => true; // makes no key either
+      const { key } = await resolveOAuthMasterKey({ configured: opts.oauthTokenKey, needed: true, secrets: createServerSecretsRepo(db), now: now() });
+      const box = createSecretBox(key, TOTP_BOX_PURPOSE);
+      return (sealed) => box.open(sealed) !== undefined;
     },
   }, opts);
 }

@@ -27,6 +27,8 @@ export interface UsersTable {
   account_number: number;
   first_name: string | null;
   last_name: string | null;
+  /** 1 while the user has a second factor (migration 0008; kept by core/mfa syncSecondFactor). */
+  mfa_enabled: Generated<number>;
 }
 
 export interface CountersTable {
@@ -218,9 +220,44 @@ export interface WebAuthnChallengesTable {
   expires_at: number;
 }
 
+/** TOTP of a user: the confirmed secret and a pending one, sealed; the last accepted time step. */
+export interface MfaTotpTable {
+  user_id: string;
+  secret_enc: string | null;
+  confirmed_at: number | null;
+  pending_enc: string | null;
+  pending_at: number | null;
+  last_step: number | null;
+}
+
+/** Single-use recovery codes, by their keyed hash (HMAC-SHA256). */
+export interface MfaRecoveryCodesTable {
+  code_hash: string;
+  user_id: string;
+  created_at: number;
+}
+
+/** The second step of a password login, by the SHA-256 of its mfa_token. */
+export interface MfaChallengesTable {
+  token_hash: string;
+  /** Names the flow (passkey challenges are bound to it) without revealing the token. */
+  id: string;
+  user_id: string;
+  backend: string;
+  /** JSON array of the requested scopes, or null when none were asked. */
+  scope: string | null;
+  credentials_version: number;
+  attempts: Generated<number>;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface Database {
   webauthn_credentials: WebAuthnCredentialsTable;
   webauthn_challenges: WebAuthnChallengesTable;
+  mfa_totp: MfaTotpTable;
+  mfa_recovery_codes: MfaRecoveryCodesTable;
+  mfa_challenges: MfaChallengesTable;
   oauth_accounts: OAuthAccountsTable;
   server_secrets: ServerSecretsTable;
   users: UsersTable;

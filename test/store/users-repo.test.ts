@@ -23,7 +23,7 @@ describe.each(DIALECTS)('users repo contract (%s)', (dialect) => {
   it('round-trips every field', async () => {
     const u = user({ email: 'Arthur@Camelot.bt', username: 'Arthur', isSuperuser: true, isVerified: true, isActive: false, scopes: ['a:b', 'c'] });
     const inserted = await users().insert(u);
-    expect(inserted).toEqual({ ...u, accountNumber: expect.any(Number), firstName: null, lastName: null, roles: [], roleScopes: [], credentialsVersion: 0 });
+    expect(inserted).toEqual({ ...u, accountNumber: expect.any(Number), firstName: null, lastName: null, roles: [], roleScopes: [], credentialsVersion: 0, mfaEnabled: false });
     expect(await users().findById(u.id)).toEqual(inserted);
     expect(await users().findById(randomUUID())).toBeUndefined();
   });

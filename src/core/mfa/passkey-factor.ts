@@ -1,10 +1,16 @@
-// src/core/mfa/passkey-factor.ts (the mfa branch creates this file too; keep it identical)
+/**
+ * Passkeys as a second factor, as the multi-factor code sees them. The passkeys module implements
+ * it; without one, a user's `webauthn` count is 0 and the method is never offered.
+ */
 export interface PasskeyFactor {
   count(userId: string): Promise<number>;
   /** Assertion options for this user's passkeys, bound to `flowId` (single-use challenge, 5 min). */
   options(userId: string, flowId: string): Promise<unknown>;
   /** True when `response` is a valid assertion by one of `userId`'s passkeys for `flowId`'s challenge. */
   verify(userId: string, flowId: string, response: unknown): Promise<boolean>;
-  /** Removes every passkey of the user (admin removal of factors). */
-  removeAll(userId: string): Promise<void>;
+  /** Deletes every passkey of the user (an admin's removal of all factors). Returns how many went. */
+  removeAll(userId: string): Promise<number>;
 }
+
+/** Where the passkeys module reports its changes: call after adding or removing a passkey. */
+export type SecondFactorChanged = (userId: string) => Promise<void>;

@@ -58,7 +58,7 @@ export function passkeyLogin(deps: PasskeyServiceDeps) {
       if (!user || !user.isActive) throw new WebAuthnInvalid();
       if (deps.requireVerified && !user.isVerified) throw new UserNotVerified();
       // Passed on whole, so whatever the session path records about the client arrives there.
-      const sessionOpts = { profile: 'users' as const, ...(opts.client ? { client: opts.client } : {}) };
+      const sessionOpts = { profile: 'users' as const, method: 'passkey', ...(opts.client ? { client: opts.client } : {}) };
       try {
         return { user, tokens: await deps.sessions.startSession(user, sessionOpts) };
       } catch (err) {

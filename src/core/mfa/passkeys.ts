@@ -34,7 +34,9 @@ export function createPasskeyService(deps: PasskeyServiceDeps) {
     },
 
     async removeAll(userId) {
-      if ((await repos.passkeys.deleteAllForUser(userId)) > 0) await deps.onFactorsChanged?.(userId);
+      const removed = await repos.passkeys.deleteAllForUser(userId);
+      if (removed > 0) await deps.onFactorsChanged?.(userId);
+      return removed;
     },
   };
 

@@ -5,7 +5,7 @@ import type { FastifyRequest } from 'fastify';
  * username), a token being redeemed, or a user id. Faces hand one over per
  * route; rate-limit.ts turns it into a key.
  */
-export type AccountRef = { login: string } | { token: string } | { userId: string };
+export type AccountRef = { login: string } | { token: string } | { userId: string } | { mfaToken: string };
 
 /**
  * Reads a route's account from a request exactly as its handler reads it
@@ -35,6 +35,12 @@ export const bodyLogin = (name: string): AccountOf => (req) => {
 export const bodyToken = (name: string): AccountOf => (req) => {
   const v = field(req.body, name);
   return v === undefined ? undefined : { token: v };
+};
+
+/** The user whose login an mfa_token (body field `name`) continues: the second step is limited per that user. */
+export const bodyMfaToken = (name: string): AccountOf => (req) => {
+  const v = field(req.body, name);
+  return v === undefined ? undefined : { mfaToken: v };
 };
 
 /** The signed-in user, as the route's guard (which runs first) found it. */

@@ -3,7 +3,7 @@
  * on, in one line of route config (rate-limit.ts, rate-limit-accounts.ts);
  * the numbers live here only. docs/security.md explains each.
  */
-export type PolicyName = 'login' | 'token' | 'register' | 'mail' | 'verify' | 'refresh' | 'account' | 'admin' | 'callback' | 'passkey';
+export type PolicyName = 'login' | 'token' | 'register' | 'mail' | 'verify' | 'refresh' | 'account' | 'admin' | 'callback' | 'passkey' | 'mfa';
 
 export interface Window {
   max: number;
@@ -46,6 +46,9 @@ export const POLICIES: Record<PolicyName, Policy> = {
   // WebAuthn ceremonies: options store a challenge, verify checks a signature; the account is the
   // signed-in user (registration), the username named (login options) or the login flow.
   passkey: { perAddress: { max: 30, windowMs: MINUTE }, perAccount: { max: 30, windowMs: 10 * MINUTE } },
+  // Second-factor codes (login's second step, TOTP confirmation): 6 digits are guessable, so the
+  // account's budget is small; each mfa_token also dies after 5 wrong codes.
+  mfa: { perAddress: { max: 30, windowMs: MINUTE }, perAccount: { max: 10, windowMs: 5 * MINUTE } },
 };
 
 /**

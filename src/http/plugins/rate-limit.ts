@@ -73,6 +73,11 @@ export async function installRateLimits(app: FastifyInstance, container: Contain
   async function accountKey(ref: AccountRef, resolve: boolean): Promise<Account> {
     if ('token' in ref) return { key: `t:${digest(ref.token)}`, person: false };
     if ('userId' in ref) return { key: `u:${ref.userId}`, person: true };
+    if ('mfaToken' in ref) {
+      // Keyed by the user the token belongs to (one read): new tokens for the same user share the limit.
+      const userId = await container.mfaLogin.userOf(ref.mfaToken);
+      return userId ? { key: `u:${userId}`, person: true } : { key: `t:${digest(ref.mfaToken)}`, person: false };
+    }
     if (!resolve) return { key: `l:${digest(normalizeLogin(ref.login))}`, person: true };
     // Known or not, one lookup: the same cost either way, and unknown logins are keyed like known ones.
     const user = await container.users.findByLogin(ref.login);

@@ -66,6 +66,7 @@ export function withUserCache(repo: UsersRepo, opts: UserCacheOptions): CachedUs
     retireCredentials: writing(repo.retireCredentials.bind(repo)),
     delete: writing(repo.delete.bind(repo)),
     setRoles: writing(repo.setRoles.bind(repo)),
+    setMfaEnabled: writing(repo.setMfaEnabled.bind(repo)),
 
     peekCached,
     forgetCached: forget,

@@ -1,4 +1,5 @@
 import type { Db } from '../create-db.js';
+import type { ImportMfa } from './import-repo.js';
 
 export interface ExportPage {
   users: {
@@ -8,6 +9,8 @@ export interface ExportPage {
   }[];
   /** Linked identities of those users (without their sealed tokens), by user id. */
   oauthAccounts: Map<string, { provider: string; accountId: string; accountEmail: string | null; createdAt: number }[]>;
+  /** Confirmed TOTP enrolments (secret still sealed) with their recovery-code hashes, by user id. */
+  mfa: Map<string, ImportMfa>;
 }
 
 /** Reads for `tessera export`: users in creation order, a page at a time (keyset on seq). */
@@ -19,6 +22,7 @@ export function createExportRepo(db: Db) {
           'account_number', 'first_name', 'last_name'])
         .where('seq', '>', afterSeq).orderBy('seq').limit(limit).execute();
       const oauthAccounts: ExportPage['oauthAccounts'] = new Map();
+      const mfa: ExportPage['mfa'] = new Map();
       const roles = new Map<string, string[]>();
       if (rows.length > 0) {
         const links = await db.selectFrom('user_roles').innerJoin('roles', 'roles.id', 'user_roles.role_id')
@@ -31,6 +35,18 @@ export function createExportRepo(db: Db) {
           list.push({ provider: a.provider, accountId: a.account_id, accountEmail: a.account_email, createdAt: Number(a.created_at) });
           oauthAccounts.set(a.user_id, list);
         }
+        const ids = rows.map((r) => r.id);
+        const totps = await db.selectFrom('mfa_totp').select(['user_id', 'secret_enc', 'confirmed_at', 'last_step'])
+          .where('user_id', 'in', ids).where('secret_enc', 'is not', null).execute();
+        const codes = await db.selectFrom('mfa_recovery_codes').select(['user_id', 'code_hash', 'created_at'])
+          .where('user_id', 'in', ids).orderBy('code_hash').execute();
+        for (const t of totps) {
+          const mine = codes.filter((c) => c.user_id === t.user_id);
+          mfa.set(t.user_id, {
+            totp: { secretSealed: t.secret_enc!, confirmedAt: Number(t.confirmed_at), lastStep: t.last_step === null ? null : Number(t.last_step) },
+            recoveryCodes: mine.length === 0 ? null : { hashes: mine.map((c) => c.code_hash), createdAt: Math.min(...mine.map((c) => Number(c.created_at))) },
+          });
+        }
       }
       return {
         users: rows.map((r) => ({
@@ -40,6 +56,7 @@ export function createExportRepo(db: Db) {
           accountNumber: Number(r.account_number), firstName: r.first_name, lastName: r.last_name, roles: roles.get(r.id) ?? [],
         })),
         oauthAccounts,
+        mfa,
       };
     },
   };

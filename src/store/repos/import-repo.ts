@@ -13,6 +13,27 @@ export interface ImportRow {
   /** Role names; a missing role is created (with no scopes). Undefined: the source knows no roles (kept on an update). */
   roles: string[] | undefined;
   oauthAccounts: Omit<OAuthAccountsTable, 'user_id'>[];
+  /** A confirmed TOTP enrolment (sealed secret) and recovery-code hashes; replaces the user's. Undefined: kept. */
+  mfa?: ImportMfa;
+}
+
+export interface ImportMfa {
+  totp: { secretSealed: string; confirmedAt: number; lastStep: number | null };
+  recoveryCodes: { hashes: string[]; createdAt: number } | null;
+}
+
+/** Replaces the user's TOTP and recovery codes and sets the second-factor flag (core/mfa's rule: confirmed TOTP). */
+async function writeMfa(trx: Kysely<Database>, userId: string, m: ImportMfa): Promise<void> {
+  await trx.deleteFrom('mfa_totp').where('user_id', '=', userId).execute();
+  await trx.deleteFrom('mfa_recovery_codes').where('user_id', '=', userId).execute();
+  await trx.insertInto('mfa_totp').values({
+    user_id: userId, secret_enc: m.totp.secretSealed, confirmed_at: m.totp.confirmedAt, pending_enc: null, pending_at: null, last_step: m.totp.lastStep,
+  }).execute();
+  const codes = m.recoveryCodes;
+  if (codes && codes.hashes.length > 0) {
+    await trx.insertInto('mfa_recovery_codes').values(codes.hashes.map((h) => ({ code_hash: h, user_id: userId, created_at: codes.createdAt }))).execute();
+  }
+  await trx.updateTable('users').set({ mfa_enabled: 1 }).where('id', '=', userId).execute();
 }
 
 export type SaveOutcome =
@@ -34,7 +55,7 @@ export interface ImportBatch {
   rollback(): Promise<void>;
 }
 
-const userRow = (u: NewUserRecord): Omit<UsersTable, 'seq' | 'account_number' | 'credentials_version'> => ({
+const userRow = (u: NewUserRecord): Omit<UsersTable, 'seq' | 'account_number' | 'credentials_version' | 'mfa_enabled'> => ({
   id: u.id, email: u.email, email_normalized: u.email === null ? null : normalizeLogin(u.email),
   username: u.username, username_normalized: u.username === null ? null : normalizeLogin(u.username),
   username_skeleton: u.username === null ? null : usernameSkeleton(u.username),
@@ -126,7 +147,7 @@ export function createImportRepo(db: Db) {
       return { status: 'conflict', field };
     }
 
-    if (!exists && row.oauthAccounts.length === 0 && (row.roles ?? []).length === 0) {
+    if (!exists && row.oauthAccounts.length === 0 && (row.roles ?? []).length === 0 && !row.mfa) {
       // The common case is one insert, atomic by itself: no savepoint. ON CONFLICT DO NOTHING
       // rather than an error, which on PostgreSQL would abort the whole batch's transaction.
       const values = { ...r, account_number: await accountNumber(trx, given) };
@@ -154,6 +175,7 @@ export function createImportRepo(db: Db) {
         }
         if (!linked) await sp.insertInto('oauth_accounts').values({ ...a, user_id: r.id }).execute();
       }
+      if (row.mfa) await writeMfa(sp, r.id, row.mfa);
       await sp.releaseSavepoint('import_user').execute();
       return { status: exists ? 'updated' : 'imported' };
     } catch (err) {

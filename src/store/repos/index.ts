@@ -13,6 +13,7 @@ import { createAuditRepo } from './audit-repo.js';
 import { createWebhooksRepo } from './webhooks-repo.js';
 import { createWebAuthnCredentialsRepo } from './webauthn-credentials-repo.js';
 import { createWebAuthnChallengesRepo } from './webauthn-challenges-repo.js';
+import { createMfaRepo } from './mfa-repo.js';
 
 export interface RepoOptions {
   /** How long a user read for a per-request check may be reused (cached-users.ts); 0, the default, never. */
@@ -36,6 +37,7 @@ export function createRepos(db: Db, opts: RepoOptions = {}) {
     webhooks: createWebhooksRepo(db),
     passkeys: createWebAuthnCredentialsRepo(db),
     passkeyChallenges: createWebAuthnChallengesRepo(db),
+    mfa: createMfaRepo(db),
   };
 }
 
@@ -45,6 +47,7 @@ export type { ScopeDefinition, RoleRecord, NewScopeDefinition, NewRole } from '.
 export { normalizeLogin } from './users-repo.js';
 export type { SessionRecord, SessionView } from './sessions-repo.js';
 export type { AuditEventRecord, AuditQuery, AuditExecutor } from './audit-repo.js';
+export type { TotpRecord, MfaChallengeRecord } from './mfa-repo.js';
 export type { RefreshTokenRecord, RefreshTokenWithSession } from './refresh-tokens-repo.js';
 export type { PurposeTokenRecord } from './purpose-tokens-repo.js';
 export type { OpaqueTokenRecord } from './access-tokens-repo.js';

@@ -30,17 +30,19 @@ export interface UserRecord {
   roles: string[];
   /** The scope values the user holds through its roles (read with the row: no extra query per token check). */
   roleScopes: string[];
+  /** True while the user has a second factor (core/mfa keeps it): login asks for it without another query. */
+  mfaEnabled: boolean;
 }
 
 /**
  * What insert takes: its credentials version starts at 0; the account number is handed out
  * unless given (an import keeps its ids).
  */
-export type NewUserRecord = Omit<UserRecord, 'credentialsVersion' | 'accountNumber' | 'firstName' | 'lastName' | 'roles' | 'roleScopes'>
+export type NewUserRecord = Omit<UserRecord, 'credentialsVersion' | 'accountNumber' | 'firstName' | 'lastName' | 'roles' | 'roleScopes' | 'mfaEnabled'>
   & Partial<Pick<UserRecord, 'accountNumber' | 'firstName' | 'lastName'>>;
 
 /** Roles are changed through setRoles; the number never changes. */
-export type UserPatch = Partial<Omit<UserRecord, 'id' | 'createdAt' | 'credentialsVersion' | 'accountNumber' | 'roles' | 'roleScopes'>>;
+export type UserPatch = Partial<Omit<UserRecord, 'id' | 'createdAt' | 'credentialsVersion' | 'accountNumber' | 'roles' | 'roleScopes' | 'mfaEnabled'>>;
 
 export interface UserListQuery {
   limit: number;
@@ -51,7 +53,7 @@ export interface UserListQuery {
 /** Lower-cased, NFKC-folded key used for case-insensitive uniqueness of emails and usernames. */
 export const normalizeLogin = (s: string): string => s.normalize('NFKC').trim().toLowerCase();
 
-type UserRow = Omit<UsersTable, 'seq' | 'username_skeleton' | 'credentials_version'> & { credentials_version: number; role_names: string; role_scopes: string };
+type UserRow = Omit<UsersTable, 'seq' | 'username_skeleton' | 'credentials_version' | 'mfa_enabled'> & { credentials_version: number; mfa_enabled: number; role_names: string; role_scopes: string };
 
 const toRecord = (r: UserRow): UserRecord => ({
   id: r.id,
@@ -70,10 +72,11 @@ const toRecord = (r: UserRow): UserRecord => ({
   lastName: r.last_name,
   roles: JSON.parse(r.role_names) as string[],
   roleScopes: JSON.parse(r.role_scopes) as string[],
+  mfaEnabled: Number(r.mfa_enabled) === 1,
 });
 
-function toRow(p: UserPatch): Partial<Omit<UsersTable, 'seq' | 'credentials_version'>> {
-  const row: Partial<Omit<UsersTable, 'seq' | 'credentials_version'>> = {};
+function toRow(p: UserPatch): Partial<Omit<UsersTable, 'seq' | 'credentials_version' | 'mfa_enabled'>> {
+  const row: Partial<Omit<UsersTable, 'seq' | 'credentials_version' | 'mfa_enabled'>> = {};
   if (p.email !== undefined) { row.email = p.email; row.email_normalized = p.email === null ? null : normalizeLogin(p.email); }
   if (p.username !== undefined) {
     row.username = p.username;
@@ -92,7 +95,7 @@ function toRow(p: UserPatch): Partial<Omit<UsersTable, 'seq' | 'credentials_vers
 }
 
 const COLUMNS = ['id', 'email', 'email_normalized', 'username', 'username_normalized', 'password_hash',
-  'is_active', 'is_superuser', 'is_verified', 'scopes', 'created_at', 'updated_at', 'credentials_version', 'account_number', 'first_name', 'last_name'] as const;
+  'is_active', 'is_superuser', 'is_verified', 'scopes', 'created_at', 'updated_at', 'credentials_version', 'account_number', 'first_name', 'last_name', 'mfa_enabled'] as const;
 
 /**
  * The user's role names and the scopes its roles grant, as JSON arrays (text), computed in the
@@ -142,8 +145,8 @@ export function createUsersRepo(db: Db) {
   return {
     async insert(u: NewUserRecord): Promise<UserRecord> {
       const accountNumber = u.accountNumber === undefined ? await nextAccountNumber() : await reserveAccountNumber(u.accountNumber);
-      const record: UserRecord = { firstName: null, lastName: null, ...u, accountNumber, roles: [], roleScopes: [], credentialsVersion: 0 };
-      const row = { ...toRow(record), id: u.id, created_at: u.createdAt, updated_at: u.updatedAt, account_number: accountNumber } as Omit<UsersTable, 'seq' | 'credentials_version'>;
+      const record: UserRecord = { firstName: null, lastName: null, ...u, accountNumber, roles: [], roleScopes: [], credentialsVersion: 0, mfaEnabled: false };
+      const row = { ...toRow(record), id: u.id, created_at: u.createdAt, updated_at: u.updatedAt, account_number: accountNumber } as Omit<UsersTable, 'seq' | 'credentials_version' | 'mfa_enabled'>;
       try {
         await db.insertInto('users').values(row).execute();
       } catch (err) {
@@ -210,6 +213,11 @@ export function createUsersRepo(db: Db) {
       const res = await db.updateTable('users').set({ password_hash: next })
         .where('id', '=', id).where('password_hash', '=', expected).executeTakeFirst();
       return Number(res.numUpdatedRows) > 0;
+    },
+
+    /** Sets the second-factor flag (core/mfa syncSecondFactor is its one writer). */
+    async setMfaEnabled(id: string, on: boolean): Promise<void> {
+      await db.updateTable('users').set({ mfa_enabled: on ? 1 : 0 }).where('id', '=', id).execute();
     },
 
     /** Moves the credentials version alone (before a deletion): sessions can no longer open. True when the user exists. */

@@ -31,6 +31,7 @@ const STATUS_DETAILS: Record<number, string> = {
 const MAP: [new (...a: never[]) => E.DomainError, ProblemName][] = [
   [E.AccountInactive, 'AuthenticationFailed'],
   [E.InvalidCredentials, 'AuthenticationFailed'],
+  [E.MfaRequired, 'AuthenticationFailed'],
   [E.UserNotVerified, 'AuthenticationFailed'],
   [E.InvalidRefreshToken, 'InvalidRefreshToken'],
   [E.TokenExpired, 'TokenExpired'],

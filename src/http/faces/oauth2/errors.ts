@@ -22,6 +22,8 @@ const MAP: [new (...a: never[]) => E.DomainError, number, OAuthErrorCode, string
   // Deactivated: the same answer as bad credentials (RFC 6749 has no other code for it).
   [E.AccountInactive, 400, 'invalid_grant', 'invalid username or password'],
   [E.InvalidCredentials, 400, 'invalid_grant', 'invalid username or password'],
+  // This face cannot carry a second step: the password login of a user with one is refused.
+  [E.MfaRequired, 400, 'invalid_grant', 'multi-factor authentication required'],
   [E.UserNotVerified, 400, 'invalid_grant', 'the user has not verified their email address'],
   [E.InvalidRefreshToken, 400, 'invalid_grant', 'the refresh token is invalid, expired or revoked'],
   [E.InvalidScope, 400, 'invalid_scope', 'the requested scope exceeds the scope granted to the user'],

@@ -20,6 +20,8 @@ const MAP: [new (...a: never[]) => E.DomainError, number, string][] = [
   [E.UserNotVerified, 403, 'User is not verified'],
   // One answer for an unknown user and a wrong password (ipseity's "user login error" is a 404).
   [E.InvalidCredentials, 404, 'Invalid user or password'],
+  // No second step here: a user with a second factor gets the login error (after a correct password only).
+  [E.MfaRequired, 404, 'Invalid user or password'],
   [E.InvalidRefreshToken, 400, 'Invalid refresh token'],
   [E.TokenExpired, 401, 'Token has expired'],
   [E.InvalidToken, 401, 'Invalid token'],

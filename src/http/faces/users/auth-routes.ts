@@ -6,10 +6,12 @@ import { clientOf } from '../../client-context.js';
 import { bodyLogin, bodyToken } from '../../plugins/rate-limit-accounts.js';
 import { AUTH_COOKIE, refuseCrossSite, userGuard } from './guard.js';
 import { sendLogin } from './login-response.js';
+import { LoginDetail } from './mfa-schemas.js';
 import { BearerResponse, Detail, EmailBody, LoginForm, RegisterBody, ResetBody, UserRead, ValidationDetail, VerifyBody, formOrJson, security, toUserRead } from './schemas.js';
 
 const tags = ['users: auth'];
 const errors = { 400: Detail, 401: Detail, 422: ValidationDetail };
+const loginErrors = { ...errors, 400: LoginDetail };
 const Empty = Type.Null();
 
 /** FastAPI Users' auth routers: jwt and cookie backends, register, reset, verify. */
@@ -18,8 +20,9 @@ export async function authRoutes(base: FastifyInstance, { container }: { contain
   const { auth, sessions, users, accountTokens, config } = container;
   const authed = { preValidation: userGuard(container, 'any') };
 
-  app.post('/auth/jwt/login', { config: { limit: { policy: 'login', account: bodyLogin('username') } }, schema: { tags, consumes: formOrJson, body: LoginForm, response: { 200: BearerResponse, ...errors } } }, async (req, reply) => {
-    const { tokens } = await auth.login(req.body.username, req.body.password, { profile: 'users', client: clientOf(req) });
+  app.post('/auth/jwt/login', { config: { limit: { policy: 'login', account: bodyLogin('username') } }, schema: { tags, consumes: formOrJson, body: LoginForm, response: { 200: BearerResponse, ...loginErrors } } }, async (req, reply) => {
+    // A user with a second factor gets MfaRequired with a challenge (errors.ts: LOGIN_MFA_REQUIRED).
+    const { tokens } = await auth.login(req.body.username, req.body.password, { profile: 'users', secondStep: 'jwt', client: clientOf(req) });
     return sendLogin(reply, 'jwt', tokens, config.cookieSecure);
   });
 
@@ -29,8 +32,8 @@ export async function authRoutes(base: FastifyInstance, { container }: { contain
     return reply.code(204).send(null);
   });
 
-  app.post('/auth/cookie/login', { config: { limit: { policy: 'login', account: bodyLogin('username') } }, preValidation: refuseCrossSite(container), schema: { tags, consumes: formOrJson, body: LoginForm, response: { 204: Empty, ...errors } } }, async (req, reply) => {
-    const { tokens } = await auth.login(req.body.username, req.body.password, { profile: 'users', client: clientOf(req) });
+  app.post('/auth/cookie/login', { config: { limit: { policy: 'login', account: bodyLogin('username') } }, preValidation: refuseCrossSite(container), schema: { tags, consumes: formOrJson, body: LoginForm, response: { 204: Empty, ...loginErrors } } }, async (req, reply) => {
+    const { tokens } = await auth.login(req.body.username, req.body.password, { profile: 'users', secondStep: 'cookie', client: clientOf(req) });
     return sendLogin(reply, 'cookie', tokens, config.cookieSecure);
   });
 

@@ -35,6 +35,11 @@ const MAP: [new (...a: never[]) => E.DomainError, number, string][] = [
   [E.WebhookNotFound, 404, 'Not Found'],
   [E.WebAuthnInvalid, 400, 'WEBAUTHN_INVALID'],
   [E.PasskeyNotFound, 404, 'Not Found'],
+  [E.MfaInvalidCode, 400, 'MFA_INVALID_CODE'],
+  [E.MfaTokenInvalid, 400, 'MFA_TOKEN_INVALID'],
+  [E.MfaNotEnabled, 400, 'MFA_NOT_ENABLED'],
+  // Only login routes raise it, and they always ask for a challenge (handled below).
+  [E.MfaRequired, 400, 'LOGIN_BAD_CREDENTIALS'],
 ];
 
 const IDENTIFIER_REASON = 'A user needs an email or a username to log in with.';
@@ -81,6 +86,10 @@ export function usersErrorHandler(err: FastifyError, req: FastifyRequest, reply:
   if (err instanceof E.InvalidUsername) return reply.code(422).send({ detail: [{ loc: ['body', 'username'], msg: err.reason, type: 'value_error' }] });
   // An unknown event type is a field validation failure too, naming the list entry.
   if (err instanceof E.UnknownEventType) return reply.code(422).send({ detail: [{ loc: ['body', 'events', err.index], msg: 'Unknown event type', type: 'enum' }] });
+  if (err instanceof E.MfaRequired && err.challenge) {
+    reply.header('cache-control', 'no-store');
+    return reply.code(400).send({ detail: { code: 'LOGIN_MFA_REQUIRED', mfa_token: err.challenge.mfaToken, methods: err.challenge.methods } });
+  }
   if (err instanceof E.DomainError) {
     const hit = MAP.find(([cls]) => err instanceof cls);
     if (hit) {

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Container } from '../../../container.js';
 import { authRoutes } from './auth-routes.js';
+import { mfaRoutes } from './mfa-routes.js';
 import { usersErrorHandler } from './errors.js';
 import { sessionRoutes } from './session-routes.js';
 import { passkeyRoutes } from './passkey-routes.js';
@@ -20,4 +21,5 @@ export async function usersFace(app: FastifyInstance, opts: { container: Contain
   await app.register(sessionRoutes, opts);
   await app.register(webhookRoutes, opts);
   await app.register(passkeyRoutes, opts);
+  await app.register(mfaRoutes, opts);
 }

@@ -7,6 +7,7 @@ import { clientOf } from '../../client-context.js';
 import { signedInUser } from '../../plugins/rate-limit-accounts.js';
 import { userGuard } from './guard.js';
 import { noStore, sendLogin, setAuthCookie } from './login-response.js';
+import { LoginDetail } from './mfa-schemas.js';
 import { BearerResponse, Detail, UserRead, ValidationDetail, toUserRead } from './schemas.js';
 import { AssociateAuthorizeQuery, AuthorizeQuery, AuthorizeResponse, CallbackQuery, ProviderParams } from './social-schemas.js';
 
@@ -15,6 +16,8 @@ export const FLOW_COOKIE = 'tessera_oauth_state';
 const FLOW_PATH = '/auth';
 const tags = ['users: social login'];
 const errors = { 400: Detail, 422: ValidationDetail, 502: Detail };
+/** A login callback may answer LOGIN_MFA_REQUIRED (a user with a second factor). */
+const loginErrors = { ...errors, 400: LoginDetail };
 
 /** The callback's query string exactly as the provider sent it (openid-client re-checks state, iss, …). */
 const callbackQuery = (req: FastifyRequest) => new URLSearchParams(req.url.includes('?') ? req.url.slice(req.url.indexOf('?') + 1) : '');
@@ -47,7 +50,7 @@ export async function socialRoutes(base: FastifyInstance, { container }: { conta
       return { authorization_url: authorizationUrl };
     });
 
-    app.get(`/auth/${name}/callback`, { config: { limit: 'callback' }, schema: { tags, querystring: CallbackQuery, response: { 200: BearerResponse, 204: Type.Null(), ...errors } } }, async (req, reply) => {
+    app.get(`/auth/${name}/callback`, { config: { limit: 'callback' }, schema: { tags, querystring: CallbackQuery, response: { 200: BearerResponse, 204: Type.Null(), ...loginErrors } } }, async (req, reply) => {
       const { backend, tokens } = await socialLogin.login(name, takeFlow(req, reply), clientOf(req));
       // Started from the hosted /login page: signed in with the cookie, the browser goes on to /account.
       if (backend === 'page') {

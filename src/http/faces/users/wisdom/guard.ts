@@ -1,6 +1,7 @@
 import type { preValidationHookHandler } from 'fastify';
 import type { Container } from '../../../../container.js';
 import { InvalidToken } from '../../../../core/errors.js';
+import { holdsAdmin } from '../../../../core/scopes.js';
 import { authHook } from '../../../plugins/auth-hook.js';
 import { bearerToken } from '../../../plugins/bearer.js';
 import { WisdomError, insufficientScope } from './errors.js';
@@ -22,7 +23,7 @@ export function wisdomGuard(container: Container, need: 'me' | 'admin'): preVali
     admit(principal, user) {
       if (!user.isActive) throw new InvalidToken();
       if (!principal.scope.includes(need)) throw insufficientScope(need);
-      if (need === 'admin' && !user.isSuperuser) throw insufficientScope(need);
+      if (need === 'admin' && !holdsAdmin(user, container.scopePolicy)) throw insufficientScope(need);
     },
   });
 }
