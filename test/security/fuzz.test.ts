@@ -15,6 +15,8 @@ import { FACE_NAMES, PASSWORD, faceLogin, tokenOf } from './support/faces.js';
  */
 const RUNS = Number(process.env.TESSERA_FUZZ_RUNS ?? 30);
 const ADMIN_RUNS = Math.max(5, Math.round(RUNS / 2));
+/** Every route gets its runs in one test: the budget grows with the routes, not per route. */
+const FUZZ_TIMEOUT_MS = 120_000;
 const SEED = process.env.TESSERA_FUZZ_SEED ? Number(process.env.TESSERA_FUZZ_SEED) : undefined;
 
 const ADMIN = 'admin@camelot.bt';
@@ -230,7 +232,7 @@ describe.each(DIALECTS)('fuzzing every route (%s)', (dialect) => {
         if (!me || !me.isActive || me.passwordHash !== world.attackerHash) await resetAttacker();
       }), { numRuns: RUNS, ...(SEED !== undefined ? { seed: SEED } : {}), endOnFailure: true });
     }
-  });
+  }, FUZZ_TIMEOUT_MS);
 });
 
 describe.each(DIALECTS)('fuzzing admin routes as an admin (%s)', (dialect) => {
@@ -272,5 +274,5 @@ describe.each(DIALECTS)('fuzzing admin routes as an admin (%s)', (dialect) => {
     } finally {
       await s.close();
     }
-  });
+  }, FUZZ_TIMEOUT_MS);
 });

@@ -1,0 +1,51 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIALECTS, startServer, type TestServer } from '../../support/harness.js';
+import { ORIGIN, registerPasskey } from '../../support/passkey-client.js';
+import { SoftAuthenticator } from '../../support/soft-authenticator.js';
+import { mfaChallenge, verify } from '../../support/mfa-client.js';
+import { auth, coreUser, jwtLogin } from '../../support/users-fixtures.js';
+
+/** The real passkeys module behind the second step: enrolment turns the password login into two steps. */
+describe.each(DIALECTS)('a passkey as the second factor of a password login (%s)', (dialect) => {
+  let s: TestServer;
+  beforeAll(async () => { s = await startServer(dialect); });
+  afterAll(async () => { await s.close(); });
+
+  it('a user with a passkey owes it after the password; the assertion completes the login, once', async () => {
+    await coreUser(s, 'tristan@camelot.bt');
+    const key = new SoftAuthenticator(ORIGIN);
+    expect((await registerPasskey(s, (await jwtLogin(s, 'tristan@camelot.bt')).access_token, key)).statusCode).toBe(201);
+    expect((await s.app.inject({ url: '/auth/mfa', headers: auth((await s.container.sessions.startSession((await s.container.repos.users.findByLogin('tristan@camelot.bt'))!, { profile: 'users' })).accessToken) })).json())
+      .toEqual({ totp: false, webauthn: 1, recovery_codes_left: 0 });
+
+    const { mfa_token, methods } = await mfaChallenge(s, 'tristan@camelot.bt');
+    expect(methods).toContain('webauthn');
+    const options = await s.app.inject({ method: 'POST', url: '/auth/mfa/webauthn/options', payload: { mfa_token } });
+    expect(options.statusCode).toBe(200);
+    const assertion = key.get(options.json());
+    const done = await verify(s, { mfa_token, webauthn: assertion });
+    expect(done.statusCode, done.body).toBe(200);
+    expect(Object.keys(done.json()).sort()).toEqual(['access_token', 'expires_in', 'refresh_token', 'token_type']);
+    // Spent: neither the token nor the assertion opens a second session.
+    expect((await verify(s, { mfa_token, webauthn: assertion })).json()).toEqual({ detail: 'MFA_TOKEN_INVALID' });
+  });
+
+  it('another user\'s passkey does not answer this user\'s challenge', async () => {
+    await coreUser(s, 'isolde@camelot.bt');
+    await coreUser(s, 'mark@camelot.bt');
+    const isoldes = new SoftAuthenticator(ORIGIN);
+    const marks = new SoftAuthenticator(ORIGIN);
+    expect((await registerPasskey(s, (await jwtLogin(s, 'isolde@camelot.bt')).access_token, isoldes)).statusCode).toBe(201);
+    expect((await registerPasskey(s, (await jwtLogin(s, 'mark@camelot.bt')).access_token, marks)).statusCode).toBe(201);
+    const { mfa_token } = await mfaChallenge(s, 'isolde@camelot.bt');
+    const options = (await s.app.inject({ method: 'POST', url: '/auth/mfa/webauthn/options', payload: { mfa_token } })).json();
+    // Mark's authenticator signs Isolde's challenge with his own credential.
+    const forged = marks.get({ ...options, allowCredentials: [] });
+    expect((await verify(s, { mfa_token, webauthn: forged })).json()).toEqual({ detail: 'MFA_INVALID_CODE' });
+    // Each WebAuthn challenge is single use, even when the answer was wrong: Isolde asks again.
+    expect((await verify(s, { mfa_token, webauthn: isoldes.get(options) })).json()).toEqual({ detail: 'MFA_INVALID_CODE' });
+    const again = (await s.app.inject({ method: 'POST', url: '/auth/mfa/webauthn/options', payload: { mfa_token } })).json();
+    expect(again.challenge).not.toBe(options.challenge);
+    expect((await verify(s, { mfa_token, webauthn: isoldes.get(again) })).statusCode).toBe(200);
+  });
+});
