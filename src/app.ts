@@ -98,13 +98,13 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
     // Each face's routes carry its name (metrics label) and its logins are counted under it.
     if (face) await app.register(async (scope) => {
       tagFace(scope, name);
-      await scope.register(face, { container: { ...container, auth: countingLogins(container.auth, name, container.metrics) } });
+      await scope.register(face, { container: countingLogins(container, name, container.metrics) });
     });
   }
   // TESSERA_PAGES: the hosted pages, in their own context (document headers, CSRF, HTML errors).
   if (config.pages) await app.register(async (scope) => {
     tagFace(scope, 'pages');
-    await scope.register(hostedPages, { container: { ...container, auth: countingLogins(container.auth, 'pages', container.metrics) } });
+    await scope.register(hostedPages, { container: countingLogins(container, 'pages', container.metrics) });
   });
   return app;
 }

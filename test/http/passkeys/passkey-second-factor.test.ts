@@ -4,6 +4,8 @@ import { ORIGIN, registerPasskey } from '../../support/passkey-client.js';
 import { SoftAuthenticator } from '../../support/soft-authenticator.js';
 import { mfaChallenge, verify } from '../../support/mfa-client.js';
 import { auth, coreUser, jwtLogin } from '../../support/users-fixtures.js';
+import { scrape, valueOf } from '../../support/metrics.js';
+import { passkeyLogin } from '../../support/passkey-client.js';
 
 /** The real passkeys module behind the second step: enrolment turns the password login into two steps. */
 describe.each(DIALECTS)('a passkey as the second factor of a password login (%s)', (dialect) => {
@@ -18,6 +20,8 @@ describe.each(DIALECTS)('a passkey as the second factor of a password login (%s)
     expect((await s.app.inject({ url: '/auth/mfa', headers: auth((await s.container.sessions.startSession((await s.container.repos.users.findByLogin('tristan@camelot.bt'))!, { profile: 'users' })).accessToken) })).json())
       .toEqual({ totp: false, webauthn: 1, recovery_codes_left: 0 });
 
+    const logins = async (outcome: string) => valueOf(await scrape(s.app), 'tessera_logins_total', { face: 'users', outcome });
+    const [succeeded, required] = [await logins('success'), await logins('mfa_required')];
     const { mfa_token, methods } = await mfaChallenge(s, 'tristan@camelot.bt');
     expect(methods).toContain('webauthn');
     const options = await s.app.inject({ method: 'POST', url: '/auth/mfa/webauthn/options', payload: { mfa_token } });
@@ -26,6 +30,11 @@ describe.each(DIALECTS)('a passkey as the second factor of a password login (%s)
     const done = await verify(s, { mfa_token, webauthn: assertion });
     expect(done.statusCode, done.body).toBe(200);
     expect(Object.keys(done.json()).sort()).toEqual(['access_token', 'expires_in', 'refresh_token', 'token_type']);
+    // Counted as logins of the face: the password step that asked for more, then the completed one.
+    expect([await logins('success'), await logins('mfa_required')]).toEqual([succeeded + 1, required + 1]);
+    // A passwordless passkey login is a login of the face too.
+    expect((await passkeyLogin(s, key)).statusCode).toBe(200);
+    expect(await logins('success')).toBe(succeeded + 2);
     // Spent: neither the token nor the assertion opens a second session.
     expect((await verify(s, { mfa_token, webauthn: assertion })).json()).toEqual({ detail: 'MFA_TOKEN_INVALID' });
   });
