@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRepos, type PasskeyRecord } from '../../src/store/repos/index.js';
 import { DIALECTS } from '../support/harness.js';
-import { openStore, type TestStore } from '../support/store.js';
+import { insertOwner, openStore, type TestStore } from '../support/store.js';
 
 const T = 1_700_000_000_000;
 
@@ -11,8 +11,7 @@ describe.each(DIALECTS)('passkey repos contract (%s)', (dialect) => {
   let userId: string;
   beforeAll(async () => {
     st = await openStore(dialect);
-    userId = randomUUID();
-    await st.repos.users.insert({ id: userId, email: 'owner@camelot.bt', username: null, passwordHash: null, isActive: true, isSuperuser: false, isVerified: false, scopes: [], createdAt: T, updatedAt: T });
+    userId = await insertOwner(st, T);
   });
   afterAll(async () => { await st.close(); });
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Migrator, sql } from 'kysely';
 import { createDb, migrateToLatest, type Db } from '../../src/store/create-db.js';
 import { migrationProvider } from '../../src/store/migrations/index.js';
@@ -47,4 +48,11 @@ export async function insertUsersBefore0003(db: Db, ids: string[], createdAt: nu
     await sql`insert into users (id, email, email_normalized, is_active, is_superuser, is_verified, scopes, created_at, updated_at)
       values (${id}, ${`${i}@old.bt`}, ${`${i}@old.bt`}, 1, 0, 0, '[]', ${createdAt - i}, ${createdAt - i})`.execute(db);
   }
+}
+
+/** A plain user for repo tests to hang rows on (foreign keys); its id. */
+export async function insertOwner(st: TestStore, at: number, email = 'owner@camelot.bt'): Promise<string> {
+  const id = randomUUID();
+  await st.repos.users.insert({ id, email, username: null, passwordHash: null, isActive: true, isSuperuser: false, isVerified: false, scopes: [], createdAt: at, updatedAt: at });
+  return id;
 }

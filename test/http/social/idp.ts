@@ -7,6 +7,12 @@ export interface TestAccount { sub: string; email?: string; email_verified?: boo
 
 export const CLIENT = { id: 'tessera-test', secret: 'tessera-test-secret-0123456789abcdef' };
 
+/** The settings that make `idp` Tessera's provider `testoidc` (cookies not Secure: tests speak http). */
+export const testOidcEnv = (idp: { issuer: string }): Record<string, string> => ({
+  TESSERA_OAUTH_TESTOIDC_ISSUER: idp.issuer, TESSERA_OAUTH_TESTOIDC_CLIENT_ID: CLIENT.id, TESSERA_OAUTH_TESTOIDC_CLIENT_SECRET: CLIENT.secret,
+  TESSERA_COOKIE_SECURE: 'false',
+});
+
 export interface TestIdp {
   issuer: string;
   /** Who the next login interaction signs in as; 'deny' makes the user refuse (error=access_denied). */

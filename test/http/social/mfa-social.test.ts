@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, startServer, type TestServer } from '../../support/harness.js';
 import { mfaChallenge, setUpTotp, verify } from '../../support/mfa-client.js';
 import { PUBLIC_URL, socialLogin } from './browser.js';
-import { CLIENT, startIdp, type TestIdp } from './idp.js';
+import { startIdp, testOidcEnv, type TestIdp } from './idp.js';
 
 const P = 'testoidc';
 
@@ -13,8 +13,7 @@ describe.each(DIALECTS)('social login of a user with a second factor (%s)', (dia
   beforeAll(async () => {
     idp = await startIdp([`${PUBLIC_URL}/auth/${P}/callback`]);
     s = await startServer(dialect, {
-      TESSERA_OAUTH_TESTOIDC_ISSUER: idp.issuer, TESSERA_OAUTH_TESTOIDC_CLIENT_ID: CLIENT.id, TESSERA_OAUTH_TESTOIDC_CLIENT_SECRET: CLIENT.secret,
-      TESSERA_COOKIE_SECURE: 'false',
+      ...testOidcEnv(idp),
     });
   });
   afterAll(async () => {

@@ -4,7 +4,7 @@ import { bearer, login, register } from '../../support/users-client.js';
 import { createSecretBox } from '../../../src/crypto/secret-box.js';
 import { FLOW_COOKIE } from '../../../src/http/faces/users/social-routes.js';
 import { PUBLIC_URL, atProvider, authorize, callback, socialLogin } from './browser.js';
-import { CLIENT, startIdp, type TestIdp } from './idp.js';
+import { startIdp, testOidcEnv, type TestIdp } from './idp.js';
 
 const P = 'testoidc';
 const REDIRECTS = [`${PUBLIC_URL}/auth/${P}/callback`, `${PUBLIC_URL}/auth/associate/${P}/callback`];
@@ -15,8 +15,7 @@ describe.each(DIALECTS)('social login with a real OpenID Connect provider (%s)',
   beforeAll(async () => {
     idp = await startIdp(REDIRECTS);
     s = await startServer(dialect, {
-      TESSERA_OAUTH_TESTOIDC_ISSUER: idp.issuer, TESSERA_OAUTH_TESTOIDC_CLIENT_ID: CLIENT.id, TESSERA_OAUTH_TESTOIDC_CLIENT_SECRET: CLIENT.secret,
-      TESSERA_COOKIE_SECURE: 'false',
+      ...testOidcEnv(idp),
     });
   });
   afterAll(async () => {

@@ -3,7 +3,7 @@ import { DIALECTS, readOutbox, startServer, type TestServer } from '../../suppor
 import { bearer, login, register } from '../../support/users-client.js';
 import { PUBLIC_URL, atProvider, authorize, callback, followUntil, socialLogin } from './browser.js';
 import { startFakeGithub, type GithubUser } from './fake-github.js';
-import { CLIENT, startIdp, type TestIdp } from './idp.js';
+import { startIdp, testOidcEnv, type TestIdp } from './idp.js';
 
 const P = 'testoidc';
 const GH = { id: 'Iv1.tessera', secret: 'github-test-secret' };
@@ -24,7 +24,7 @@ describe.each(DIALECTS)('provider links made before the email was proven (%s)', 
     idp = await startIdp(REDIRECTS);
     gh = await startFakeGithub(GH);
     s = await startServer(dialect, {
-      TESSERA_OAUTH_TESTOIDC_ISSUER: idp.issuer, TESSERA_OAUTH_TESTOIDC_CLIENT_ID: CLIENT.id, TESSERA_OAUTH_TESTOIDC_CLIENT_SECRET: CLIENT.secret,
+      ...testOidcEnv(idp),
       TESSERA_OAUTH_GITHUB_CLIENT_ID: GH.id, TESSERA_OAUTH_GITHUB_CLIENT_SECRET: GH.secret, TESSERA_OAUTH_GITHUB_URL: gh.url,
     });
   });
