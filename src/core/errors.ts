@@ -103,6 +103,8 @@ export interface MfaChallenge {
   /** Opaque; redeemed at the second step (POST /auth/mfa/verify). */
   mfaToken: string;
   methods: Array<'totp' | 'webauthn' | 'recovery_code'>;
+  /** How the login that made it answers once it is met (`jwt`, `cookie`, `page`). */
+  backend?: string;
 }
 /**
  * The password was right and the user has a second factor. Thrown only after the password

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FLOW_COOKIE } from '../../src/http/faces/users/social-routes.js';
+import { FLOW_COOKIE, MFA_STEP_COOKIE } from '../../src/http/faces/users/social-routes.js';
 import { DIALECTS, startServer, type TestServer } from '../support/harness.js';
 import { pagesClient } from '../support/pages-client.js';
+import { totpCode } from '../support/mfa-client.js';
 import { PUBLIC_URL, callback, followUntil } from '../http/social/browser.js';
 import { startFakeGithub } from '../http/social/fake-github.js';
 
@@ -43,6 +44,37 @@ describe.each(DIALECTS)('social sign-in from /login (%s)', (dialect) => {
     const account = await s.app.inject({ url: '/account', headers: { cookie: `tessera_auth=${session.value}` } });
     expect(account.statusCode).toBe(200);
     expect(account.body).toContain('percival@camelot.bt');
+  });
+
+  it('a user with a second factor goes from the callback to the code step of /login (the mfa_token never in a URL), then in', async () => {
+    const c = pagesClient(s);
+    const signIn = async () => {
+      const started = await c.get('/login/github');
+      gh.next({ id: 4343, email: 'bors@camelot.bt', emails: [{ email: 'bors@camelot.bt', primary: true, verified: true }] });
+      const back = await followUntil(started.headers.location as string, PUBLIC_URL);
+      return callback(s.app, back, started.cookies.find((k) => k.name === FLOW_COOKIE)!.value);
+    };
+    expect((await signIn()).statusCode).toBe(303);
+    const user = (await s.container.users.findByEmail('bors@camelot.bt'))!;
+    const actor = { userId: user.id, fresh: true };
+    const { secret } = await s.container.mfa.enrollTotp(actor);
+    await s.container.mfa.confirmTotp(actor, totpCode(secret, Date.now() - 30_000));
+
+    const res = await signIn();
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toBe('/login');
+    expect(res.cookies.find((k) => k.name === 'tessera_auth')).toBeUndefined();
+    const step = res.cookies.find((k) => k.name === MFA_STEP_COOKIE)!;
+    expect(step).toMatchObject({ httpOnly: true, path: '/login', sameSite: 'Lax' });
+    c.jar.set(MFA_STEP_COOKIE, step.value);
+    const page = await c.get('/login');
+    expect(page.body).toContain('Authentication code');
+    expect(page.body).toContain(`name="mfa_token" value="${step.value}"`);
+    expect(c.jar.has(MFA_STEP_COOKIE)).toBe(false);
+    const done = await c.submit('/login', { mfa_token: step.value, code: totpCode(secret, Date.now()) }, '/login/mfa');
+    expect(done.statusCode).toBe(303);
+    expect(done.headers.location).toBe('/account');
+    expect((await c.get('/account')).body).toContain('bors@camelot.bt');
   });
 
   it('an unknown provider is a 404', async () => {

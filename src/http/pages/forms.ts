@@ -14,6 +14,7 @@ export const RegisterForm = Type.Object({ ...csrfField, email: EmailField, passw
 export const EmailForm = Type.Object({ ...csrfField, email: EmailField });
 export const ResetForm = Type.Object({ ...csrfField, token: Type.String({ minLength: 1, maxLength: 512 }), password: PasswordField });
 export const TokenForm = Type.Object({ ...csrfField, token: Type.String({ minLength: 1, maxLength: 512 }) });
+export const MfaForm = Type.Object({ ...csrfField, mfa_token: Type.String({ minLength: 1, maxLength: 512 }), code: Type.String({ minLength: 1, maxLength: 64 }), return_to: Type.Optional(text(2048)) });
 export const CsrfOnly = Type.Object(csrfField);
 export const TokenQuery = Type.Object({ token: Type.Optional(text(512)) });
 export const ReturnToQuery = Type.Object({ return_to: Type.Optional(text(4096)) });
