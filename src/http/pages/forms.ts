@@ -32,5 +32,8 @@ export const AdminUserForm = Type.Object({
   email: Type.Union([EmailField, Type.Literal('')]), username: text(64), scopes: text(4096),
   is_active: Type.Optional(Type.Literal('on')), is_verified: Type.Optional(Type.Literal('on')), is_superuser: Type.Optional(Type.Literal('on')),
 });
+export const CodeForm = Type.Object({ ...csrfField, code: Type.String({ minLength: 1, maxLength: 64 }) });
+/** A session or passkey id of the signed-in person (core answers "not found" for anything else). */
+export const ItemParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 512 }) });
 export const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 export const NoticeQuery = Type.Object({ notice: Type.Optional(text(32)) });

@@ -10,6 +10,7 @@ import { echoedValues, pageRenderer } from './render.js';
 import { signInRoutes } from './sign-in-routes.js';
 import { mailedLinkRoutes } from './mailed-link-routes.js';
 import { accountRoutes } from './account-routes.js';
+import { accountSecurityRoutes } from './account-security-routes.js';
 import { adminRoutes } from './admin-routes.js';
 
 /**
@@ -46,6 +47,7 @@ export async function hostedPages(app: FastifyInstance, { container }: { contain
   await app.register(signInRoutes, opts);
   await app.register(mailedLinkRoutes, opts);
   await app.register(accountRoutes, opts);
+  await app.register(accountSecurityRoutes, opts);
   await app.register(adminRoutes, opts);
 }
 
