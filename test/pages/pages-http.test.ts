@@ -57,6 +57,17 @@ describe.each(DIALECTS)('hosted pages over HTTP (%s)', (dialect) => {
     expect(res.body).toContain('prefers-color-scheme: dark');
   });
 
+  it('the passkeys script is a file served like the stylesheet; /login offers "Sign in with a passkey" (shown by it)', async () => {
+    const html = (await pagesClient(s).get('/login')).body;
+    expect(html).toContain('>Sign in with a passkey</button>');
+    const src = /<script src="([^"]+)" defer><\/script>/.exec(html)![1]!;
+    const res = await s.app.inject({ url: src });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/javascript/);
+    expect(res.headers['cache-control']).toContain('immutable');
+    expect(res.body).toContain('/auth/webauthn/login/options');
+  });
+
   describe('CSRF', () => {
     it('a login posted without a CSRF token is 403 and signs nobody in', async () => {
       const c = pagesClient(s);
@@ -200,7 +211,8 @@ describe.each(DIALECTS)('hosted pages over HTTP (%s)', (dialect) => {
       const { c } = await signedIn();
       const html = (await c.get('/account?notice=%3Cscript%3Ealert(1)%3C%2Fscript%3E')).body;
       expect(html).not.toContain('role="status"');
-      expect(html).not.toContain('<script');
+      // The one script is the passkeys file; nothing inline.
+      expect(html).not.toMatch(/<script(?! src="\/assets\/passkeys\.[0-9a-f]{10}\.js" defer><\/script>)/i);
     });
 
     it('a field the server refuses is named in the alert', async () => {

@@ -14,7 +14,10 @@ export const RegisterForm = Type.Object({ ...csrfField, email: EmailField, passw
 export const EmailForm = Type.Object({ ...csrfField, email: EmailField });
 export const ResetForm = Type.Object({ ...csrfField, token: Type.String({ minLength: 1, maxLength: 512 }), password: PasswordField });
 export const TokenForm = Type.Object({ ...csrfField, token: Type.String({ minLength: 1, maxLength: 512 }) });
-export const MfaForm = Type.Object({ ...csrfField, mfa_token: Type.String({ minLength: 1, maxLength: 512 }), code: Type.String({ minLength: 1, maxLength: 64 }), return_to: Type.Optional(text(2048)) });
+/** The second step: a code typed in, or a passkey's answer (JSON the page's script puts in `webauthn`). */
+export const MfaForm = Type.Object({
+  ...csrfField, mfa_token: Type.String({ minLength: 1, maxLength: 512 }), code: Type.Optional(text(64)), webauthn: Type.Optional(text(16384)), return_to: Type.Optional(text(2048)),
+});
 export const CsrfOnly = Type.Object(csrfField);
 export const TokenQuery = Type.Object({ token: Type.Optional(text(512)) });
 export const ReturnToQuery = Type.Object({ return_to: Type.Optional(text(4096)) });

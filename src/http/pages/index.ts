@@ -38,9 +38,13 @@ export async function hostedPages(app: FastifyInstance, { container }: { contain
   app.addHook('preValidation', (req, reply, done) => (req.method === 'POST' ? app.csrfProtection(req, reply, done) : done()));
 
   const stylesheet = loadAsset('pages.css', 'text/css; charset=utf-8');
-  app.decorateReply('page', pageRenderer({ product: config.productName, stylesheet: stylesheet.path }));
-  app.get(stylesheet.path, { schema: { hide: true } }, async (_req, reply) =>
-    reply.header('cache-control', 'public, max-age=31536000, immutable').type(stylesheet.type).send(stylesheet.body));
+  // The one script (passkeys: WebAuthn needs JavaScript); every other page works without it.
+  const script = loadAsset('passkeys.js', 'text/javascript; charset=utf-8');
+  app.decorateReply('page', pageRenderer({ product: config.productName, stylesheet: stylesheet.path, script: script.path }));
+  for (const asset of [stylesheet, script]) {
+    app.get(asset.path, { schema: { hide: true } }, async (_req, reply) =>
+      reply.header('cache-control', 'public, max-age=31536000, immutable').type(asset.type).send(asset.body));
+  }
 
   app.setErrorHandler(pageErrorHandler);
   const opts = { container };

@@ -20,7 +20,7 @@ declare module 'fastify' {
   }
 }
 
-export interface PageGlobals { product: string; stylesheet: string }
+export interface PageGlobals { product: string; stylesheet: string; script: string }
 
 /** Form fields never echoed back into a page: secrets (passwords, tokens, codes) and the CSRF token. */
 const SECRET_FIELD = /password|token|code|secret|_csrf/i;

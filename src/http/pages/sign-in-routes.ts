@@ -16,9 +16,14 @@ import type { FormPage } from './render.js';
 const providerLabel = (name: string) => ({ github: 'GitHub', google: 'Google', gitlab: 'GitLab' })[name] ?? name.charAt(0).toUpperCase() + name.slice(1);
 
 /** One field takes either answer: six digits are a TOTP code, anything else a recovery code. */
-const answerOf = (raw: string): MfaAnswer => {
-  const code = raw.replace(/\s/g, '');
+const answerOf = (b: { code?: string | undefined; webauthn?: string | undefined }): MfaAnswer => {
+  // A passkey's answer that is no JSON is passed on as it is: core counts it a wrong answer.
+  if (b.webauthn) return { webauthn: parseJson(b.webauthn) };
+  const code = (b.code ?? '').replace(/\s/g, '');
   return /^\d{6}$/.test(code) ? { code } : { recoveryCode: code };
+};
+const parseJson = (text: string): unknown => {
+  try { return JSON.parse(text); } catch { return text; }
 };
 
 /** /login (password, its second step, social providers), POST /logout. */
@@ -37,7 +42,9 @@ export async function signInRoutes(base: FastifyInstance, { container }: { conta
     view: 'login-mfa', title: 'Sign in',
     context: async (req) => {
       const b = req.body as { mfa_token?: unknown; return_to?: unknown } | undefined;
-      return { mfaToken: typeof b?.mfa_token === 'string' ? b.mfa_token : '', returnTo: returnTo(b?.return_to) };
+      const mfaToken = typeof b?.mfa_token === 'string' ? b.mfa_token : '';
+      const userId = mfaToken ? await mfaLogin.userOf(mfaToken) : undefined;
+      return { mfaToken, methods: userId ? await mfaLogin.methodsOf(userId) : [], returnTo: returnTo(b?.return_to) };
     },
   };
 
@@ -50,7 +57,8 @@ export async function signInRoutes(base: FastifyInstance, { container }: { conta
     const pending = req.cookies[MFA_STEP_COOKIE];
     if (pending) {
       reply.clearCookie(MFA_STEP_COOKIE, { httpOnly: true, sameSite: 'lax', path: '/login', secure: config.cookieSecure });
-      return reply.page(stepForm.view, stepForm.title, { mfaToken: pending, returnTo: target });
+      const userId = await mfaLogin.userOf(pending);
+      return reply.page(stepForm.view, stepForm.title, { mfaToken: pending, methods: userId ? await mfaLogin.methodsOf(userId) : [], returnTo: target });
     }
     return reply.page('login', 'Sign in', { providers, returnTo: target });
   });
@@ -67,7 +75,7 @@ export async function signInRoutes(base: FastifyInstance, { container }: { conta
     } catch (err) {
       // The password was right and the user has a second factor: the code step, token in a hidden field.
       if (!(err instanceof MfaRequired && err.challenge)) throw err;
-      return reply.page(stepForm.view, stepForm.title, { mfaToken: err.challenge.mfaToken, returnTo: target });
+      return reply.page(stepForm.view, stepForm.title, { mfaToken: err.challenge.mfaToken, methods: err.challenge.methods, returnTo: target });
     }
   });
 
@@ -77,7 +85,7 @@ export async function signInRoutes(base: FastifyInstance, { container }: { conta
   }, async (req, reply) => {
     const target = returnTo(req.body.return_to);
     try {
-      const { tokens } = await mfaLogin.verify(req.body.mfa_token, answerOf(req.body.code), clientOf(req, 'pages'));
+      const { tokens } = await mfaLogin.verify(req.body.mfa_token, answerOf(req.body), clientOf(req, 'pages'));
       setSessionCookie(reply, tokens, config.cookieSecure);
       return reply.redirect(target ?? DEFAULT_LANDING, 303);
     } catch (err) {
