@@ -29,7 +29,7 @@ describe.each(DIALECTS)('every page is accessible, in light and dark, on desktop
     await page.goto(`${s.url}/login`);
     await page.getByLabel('Email or username').fill(login);
     await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.waitForURL(/\/account$/);
   };
 
@@ -40,7 +40,7 @@ describe.each(DIALECTS)('every page is accessible, in light and dark, on desktop
       await p.goto(`${s.url}/login`);
       await p.getByLabel('Email or username').fill('nobody@camelot.bt');
       await p.getByLabel('Password').fill('wrong password');
-      await p.getByRole('button', { name: 'Sign in' }).click();
+      await p.getByRole('button', { name: 'Sign in', exact: true }).click();
       await p.getByRole('alert').waitFor();
     } },
     { name: 'register', visit: (p) => p.goto(`${s.url}/register`) },
