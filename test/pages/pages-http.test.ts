@@ -37,7 +37,7 @@ describe.each(DIALECTS)('hosted pages over HTTP (%s)', (dialect) => {
   it('every input of every page has a label', async () => {
     const { c } = await signedIn('merlin@camelot.bt');
     const arthur = (await s.container.users.findByEmail('arthur@camelot.bt'))!;
-    for (const url of [...PAGES, '/account', '/admin', `/admin/users/${arthur.id}`]) {
+    for (const url of [...PAGES, '/account', '/admin', `/admin/users/${arthur.id}`, '/admin/audit', '/admin/webhooks']) {
       const html = (url.startsWith('/a') ? await c.get(url) : await pagesClient(s).get(url)).body;
       expect(html).toContain('<h1>');
       const ids = [...html.matchAll(/<input (?![^>]*(type="hidden"|type="checkbox"| hidden))[^>]*id="([^"]+)"/g)].map((m) => m[2]);

@@ -40,3 +40,12 @@ export const CodeForm = Type.Object({ ...csrfField, code: Type.String({ minLengt
 export const ItemParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 512 }) });
 export const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 export const NoticeQuery = Type.Object({ notice: Type.Optional(text(32)) });
+
+const pageNumber = Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1 });
+export const AuditQuery = Type.Object({ type: Type.Optional(text(64)), user: Type.Optional(text(320)), page: pageNumber });
+export const PageQuery = Type.Object({ page: pageNumber, notice: Type.Optional(text(32)) });
+/** A checkbox list posts one field per ticked box: one value is a string, several an array. */
+export const WebhookForm = Type.Object({
+  ...csrfField, url: Type.String({ minLength: 1, maxLength: 2048 }),
+  events: Type.Optional(Type.Union([text(64), Type.Array(text(64), { maxItems: 64 })])),
+});

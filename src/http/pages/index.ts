@@ -12,6 +12,7 @@ import { mailedLinkRoutes } from './mailed-link-routes.js';
 import { accountRoutes } from './account-routes.js';
 import { accountSecurityRoutes } from './account-security-routes.js';
 import { adminRoutes } from './admin-routes.js';
+import { adminConsoleRoutes } from './admin-console-routes.js';
 
 /**
  * The hosted pages (TESSERA_PAGES): server-rendered HTML over the same core
@@ -53,6 +54,7 @@ export async function hostedPages(app: FastifyInstance, { container }: { contain
   await app.register(accountRoutes, opts);
   await app.register(accountSecurityRoutes, opts);
   await app.register(adminRoutes, opts);
+  await app.register(adminConsoleRoutes, opts);
 }
 
 /**
