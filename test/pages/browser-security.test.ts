@@ -16,7 +16,7 @@ describe.each(DIALECTS)('second factors, passkeys and sessions in a browser (%s)
   let page: Page;
   let problems: string[];
   let close: () => Promise<void>;
-  beforeAll(async () => { s = await startPagesServer(dialect); });
+  beforeAll(async () => { s = await startPagesServer(dialect, { TESSERA_WEBHOOK_ALLOW_PRIVATE: 'true' }); });
   afterAll(async () => { await s?.close(); });
   const open = async () => ({ page, problems, close } = await strictPage(browser));
   const passwordStep = async (login: string) => {
@@ -100,6 +100,38 @@ describe.each(DIALECTS)('second factors, passkeys and sessions in a browser (%s)
       await page.getByRole('status').filter({ hasText: 'That session has ended' }).waitFor();
       await expect(s.container.sessions.authenticate(other.tokens.accessToken)).rejects.toThrow();
       await expect(page.getByRole('region', { name: 'Sessions' }).getByText('Pigeon/1.0 (carrier)').count()).resolves.toBe(0);
+      expect(problems).toEqual([]);
+    } finally { await close(); }
+  });
+
+  it('an admin reads the audit log and creates a webhook (its secret shown once), then deletes it', async () => {
+    await coreUser(s, 'merlin@camelot.bt', { isVerified: true, isSuperuser: true });
+    await open();
+    try {
+      await passwordStep('merlin@camelot.bt');
+      await page.waitForURL(`${s.url}/account`);
+      await page.getByRole('link', { name: 'Admin' }).click();
+      await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Audit log' }).click();
+      await page.getByRole('heading', { name: 'Audit log' }).waitFor();
+      await page.getByRole('cell', { name: 'login.succeeded' }).first().waitFor();
+      await page.getByLabel('Event type').selectOption('user.created');
+      await page.getByRole('button', { name: 'Filter' }).click();
+      await page.waitForURL(/type=user\.created/);
+      await expect(page.getByRole('cell', { name: 'login.succeeded' }).count()).resolves.toBe(0);
+
+      await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Webhooks' }).click();
+      await page.getByLabel('URL').fill('http://127.0.0.1:9/tessera');
+      await page.getByRole('group', { name: 'Events' }).getByLabel('user.registered').check();
+      await page.getByRole('button', { name: 'Create webhook' }).click();
+      await page.getByRole('heading', { name: 'Webhook created' }).waitFor();
+      const secret = await page.locator('#webhook-secret').textContent();
+      expect(secret).toMatch(/^whsec_/);
+      await page.getByRole('link', { name: 'Open the endpoint' }).click();
+      await page.getByText('http://127.0.0.1:9/tessera').waitFor();
+      await expect(page.getByText(secret!).count()).resolves.toBe(0);
+      await page.getByRole('button', { name: 'Delete webhook' }).click();
+      await page.getByRole('status').filter({ hasText: 'deleted' }).waitFor();
+      expect(await s.container.webhooks.list()).toEqual([]);
       expect(problems).toEqual([]);
     } finally { await close(); }
   });
