@@ -19,6 +19,8 @@ const NOTICES: Record<string, string> = {
   'passkey-removed': 'The passkey is removed.',
   'session-ended': 'That session has ended.',
   'sessions-ended': 'Your other sessions have ended.',
+  'social-linked': 'The sign-in provider is linked: you can sign in with it.',
+  'social-unlinked': 'The sign-in provider is unlinked.',
 };
 
 /**

@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { Container } from '../../container.js';
+import { providerLabel } from './providers.js';
 
 /** Latest security events the account page shows (the API pages through all of them). */
 const EVENTS_SHOWN = 10;
@@ -13,19 +14,24 @@ export const when = (ms: number | string | null): string => (ms === null ? 'neve
  * the core call the users face's API uses.
  */
 export async function accountView(container: Container, req: FastifyRequest): Promise<Record<string, unknown>> {
-  const { accountSessions, mfa, passkeys } = container;
+  const { accountSessions, mfa, passkeys, socialLogin, config } = container;
   const userId = req.principal!.userId;
-  const [sessions, events, status, keys] = await Promise.all([
+  // Linking needs the users face's associate callback (the redirect URI providers know).
+  const linkable = config.faces.includes('users') ? socialLogin.providers() : [];
+  const [sessions, events, status, keys, identities] = await Promise.all([
     accountSessions.list(userId),
     accountSessions.events(userId, { limit: EVENTS_SHOWN, offset: 0 }),
     mfa.status(userId),
     passkeys.list(userId),
+    socialLogin.identities(userId),
   ]);
   return {
     sessions: sessions.map((s) => ({ ...s, current: s.id === req.principal!.sid })),
     events: events.items,
     mfa: status,
     passkeys: keys,
+    identities: identities.map((i) => ({ ...i, label: providerLabel(i.provider) })),
+    linkable: linkable.filter((p) => !identities.some((i) => i.provider === p)).map((name) => ({ name, label: providerLabel(name) })),
     when,
   };
 }

@@ -35,6 +35,8 @@ const MAP: [new (...a: never[]) => Error, number, string | ((e: never) => string
   [E.MfaNotEnabled, 400, 'Set up an authenticator app or a passkey first: recovery codes go with a second factor.'],
   [E.WebAuthnInvalid, 400, 'The passkey could not be checked. Try again.'],
   [E.PasskeyNotFound, 400, 'That passkey is already removed.'],
+  [E.SocialIdentityNotFound, 400, 'That sign-in provider is already unlinked.'],
+  [E.LastSignInMethod, 400, 'This is your only way to sign in: set a password or add a passkey first.'],
   [E.SessionNotFound, 400, 'That session has already ended.'],
   [E.WebhookNotFound, 404, 'No such webhook endpoint.'],
   [E.InvalidWebhookUrl, 400, (e: E.InvalidWebhookUrl) => e.reason],

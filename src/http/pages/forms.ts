@@ -38,6 +38,7 @@ export const AdminUserForm = Type.Object({
 export const CodeForm = Type.Object({ ...csrfField, code: Type.String({ minLength: 1, maxLength: 64 }) });
 /** A session or passkey id of the signed-in person (core answers "not found" for anything else). */
 export const ItemParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 512 }) });
+export const ProviderParams = Type.Object({ provider: Type.String({ minLength: 1, maxLength: 64 }) });
 export const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 export const NoticeQuery = Type.Object({ notice: Type.Optional(text(32)) });
 

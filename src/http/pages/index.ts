@@ -11,6 +11,7 @@ import { signInRoutes } from './sign-in-routes.js';
 import { mailedLinkRoutes } from './mailed-link-routes.js';
 import { accountRoutes } from './account-routes.js';
 import { accountSecurityRoutes } from './account-security-routes.js';
+import { accountSocialRoutes } from './account-social-routes.js';
 import { adminRoutes } from './admin-routes.js';
 import { adminConsoleRoutes } from './admin-console-routes.js';
 
@@ -53,6 +54,7 @@ export async function hostedPages(app: FastifyInstance, { container }: { contain
   await app.register(mailedLinkRoutes, opts);
   await app.register(accountRoutes, opts);
   await app.register(accountSecurityRoutes, opts);
+  await app.register(accountSocialRoutes, opts);
   await app.register(adminRoutes, opts);
   await app.register(adminConsoleRoutes, opts);
 }

@@ -11,9 +11,8 @@ import { clearSessionCookie, loadSession, setSessionCookie } from './page-sessio
 import { DEFAULT_LANDING, safeReturnTo } from './return-to.js';
 import { clientOf } from '../client-context.js';
 import type { FormPage } from './render.js';
+import { providerLabel } from './providers.js';
 
-/** How a provider's name reads on its button. */
-const providerLabel = (name: string) => ({ github: 'GitHub', google: 'Google', gitlab: 'GitLab' })[name] ?? name.charAt(0).toUpperCase() + name.slice(1);
 
 /** One field takes either answer: six digits are a TOTP code, anything else a recovery code. */
 const answerOf = (b: { code?: string | undefined; webauthn?: string | undefined }): MfaAnswer => {

@@ -85,8 +85,12 @@ export async function socialRoutes(base: FastifyInstance, { container }: { conta
       return { authorization_url: authorizationUrl };
     });
 
-    app.get(`/auth/associate/${name}/callback`, { ...me, config: { limit: { policy: 'callback', account: signedInUser } }, schema: { tags, querystring: CallbackQuery, response: { 200: UserRead, 401: Detail, ...errors } } }, async (req, reply) =>
-      toUserRead(await socialLogin.associate(name, req.currentUser!.id, takeFlow(req, reply), clientOf(req))));
+    app.get(`/auth/associate/${name}/callback`, { ...me, config: { limit: { policy: 'callback', account: signedInUser } }, schema: { tags, querystring: CallbackQuery, response: { 200: UserRead, 401: Detail, ...errors } } }, async (req, reply) => {
+      const { user, backend } = await socialLogin.associate(name, req.currentUser!.id, takeFlow(req, reply), clientOf(req));
+      // Started from the hosted /account page: back there.
+      if (backend === 'page') return reply.redirect('/account?notice=social-linked', 303);
+      return toUserRead(user);
+    });
   }
 
   // Static routes above win over these; any other provider name is a 404 in this face's format.
