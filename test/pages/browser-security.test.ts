@@ -82,6 +82,16 @@ describe.each(DIALECTS)('second factors, passkeys and sessions in a browser (%s)
       await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
       await page.waitForURL(`${s.url}/account`);
       await page.getByText('percival@camelot.bt').first().waitFor();
+
+      // The passkey is a second factor too: a password sign-in asks for it, and it answers.
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.waitForURL(`${s.url}/login`);
+      await passwordStep('percival@camelot.bt');
+      await page.getByLabel('Authentication code').waitFor();
+      await page.getByRole('button', { name: 'Use a passkey' }).click();
+      await page.waitForURL(`${s.url}/account`);
+      const { items } = await s.container.audit.list({ userId: user.id, type: 'login.succeeded', limit: 1, offset: 0 });
+      expect(items[0]!.detail).toMatchObject({ method: 'password+webauthn' });
       expect(problems).toEqual([]);
     } finally { await close(); }
   });
