@@ -50,6 +50,19 @@ describe.each(DIALECTS)('the account page: sessions, second factors, events (%s)
     expect(alertOf(again.body)).toMatch(/already ended/);
   });
 
+  it('"End all other sessions" keeps only the current one', async () => {
+    await coreUser(s, 'dagonet@camelot.bt', { isVerified: true });
+    const others = [(await jwtLogin(s, 'dagonet@camelot.bt')).access_token, (await jwtLogin(s, 'dagonet@camelot.bt')).access_token];
+    const c = await signedIn('dagonet@camelot.bt');
+    expect((await c.get('/account')).body).toContain('>End all other sessions</button>');
+    const res = await c.submit('/account', {}, '/account/sessions/end-others');
+    expect(res.headers.location).toBe('/account?notice=sessions-ended');
+    for (const t of others) expect((await me(t)).statusCode).toBe(401);
+    const page = await c.get('/account?notice=sessions-ended');
+    expect(page.statusCode).toBe(200);
+    expect(page.body).not.toContain('>End session</button>');
+  });
+
   it('"Set up authenticator app" shows a QR code (inline SVG) and the secret; a wrong code is an alert; the right one shows 10 recovery codes once', async () => {
     await coreUser(s, 'tristan@camelot.bt', { isVerified: true });
     const c = await signedIn('tristan@camelot.bt');
