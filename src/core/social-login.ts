@@ -191,7 +191,7 @@ export function createSocialLoginService(deps: SocialLoginDeps) {
       if (!target) throw new SocialIdentityNotFound();
       if (user.passwordHash === null && passkeys === 0 && linked.length === 1) throw new LastSignInMethod();
       if (!(await repos.oauthAccounts.deleteForUser(userId, id))) throw new SocialIdentityNotFound();
-      await deps.audit.record({ type: 'social.unlinked', userId, detail: { provider: target.provider } }, client);
+      await deps.audit.record({ type: 'social.unlinked', userId, detail: { provider: target.provider, count: 1, reason: 'user' } }, client);
     },
   };
 }

@@ -104,7 +104,7 @@ describe.each(DIALECTS)('social sign-in from /login (%s)', (dialect) => {
     expect(unlinked.headers.location).toBe('/account?notice=social-unlinked');
     expect(await s.container.socialLogin.identities(gaheris.id)).toEqual([]);
     const { items } = await s.container.audit.list({ userId: gaheris.id, type: 'social.unlinked', limit: 1, offset: 0 });
-    expect(items[0]).toMatchObject({ face: 'pages', detail: { provider: 'github' } });
+    expect(items[0]).toMatchObject({ face: 'pages', detail: { provider: 'github', count: 1, reason: 'user' } });
     const again = await c.submit('/account', {}, `/account/identities/${id}/unlink`);
     expect(again.statusCode).toBe(400);
     expect(alertOf(again.body)).toMatch(/already unlinked/);
