@@ -95,6 +95,10 @@ export class UnknownEventType extends DomainError {
 export class WebhookNotFound extends DomainError { readonly code = 'webhook_not_found'; }
 /** A WebAuthn response that does not verify: unknown or spent challenge, wrong origin, bad signature, no user verification, counter regression, someone else's credential. */
 export class WebAuthnInvalid extends DomainError { readonly code = 'webauthn_invalid'; }
+/** The caller has no linked social identity by that id. */
+export class SocialIdentityNotFound extends DomainError { readonly code = 'social_identity_not_found'; }
+/** Unlinking this identity would leave the account with no way to sign in (no password, passkey or other identity). */
+export class LastSignInMethod extends DomainError { readonly code = 'last_sign_in_method'; }
 /** The caller has no passkey by that id. */
 export class PasskeyNotFound extends DomainError { readonly code = 'passkey_not_found'; }
 
@@ -103,6 +107,8 @@ export interface MfaChallenge {
   /** Opaque; redeemed at the second step (POST /auth/mfa/verify). */
   mfaToken: string;
   methods: Array<'totp' | 'webauthn' | 'recovery_code'>;
+  /** How the login that made it answers once it is met (`jwt`, `cookie`, `page`). */
+  backend?: string;
 }
 /**
  * The password was right and the user has a second factor. Thrown only after the password

@@ -7,7 +7,8 @@ import type { AuditRecorder, ClientContext } from './audit.js';
 import { safeErrorCode, type IdentityProvider, type ProviderIdentity } from './identity-provider.js';
 import {
   InvalidCredentials, OAuthEmailUnavailable, OAuthInvalidState, OAuthProviderError, OAuthUserAlreadyExists,
-  MfaRequired, UnknownOAuthProvider, UserAlreadyExists, UserNotVerified, type MfaChallenge,
+  LastSignInMethod, MfaRequired, SocialIdentityNotFound, UnknownOAuthProvider, UserAlreadyExists, UserNotFound, UserNotVerified,
+  type MfaChallenge,
 } from './errors.js';
 import type { SessionService, TokenSet } from './sessions.js';
 import type { UserService } from './users.js';
@@ -31,7 +32,7 @@ interface Flow {
 }
 
 export interface SocialLoginDeps {
-  repos: Pick<Repos, 'users' | 'oauthAccounts'>;
+  repos: Pick<Repos, 'users' | 'oauthAccounts' | 'passkeys'>;
   users: UserService;
   sessions: SessionService;
   providers: ReadonlyMap<string, IdentityProvider>;
@@ -48,6 +49,8 @@ export interface SocialLoginDeps {
 
 export interface AuthorizeInput { mode: Mode; backend: string; scopes?: string[]; redirectUri: string; userId?: string }
 export interface CallbackInput { flow: string | undefined; query: URLSearchParams }
+/** A linked identity as a person sees it (no tokens). */
+export interface SocialIdentity { id: string; provider: string; accountEmail: string | null; createdAt: number }
 
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
 const usableEmail = (e: string | null): string | null => (e && e.length <= 320 && EMAIL.test(e) ? e : null);
@@ -162,14 +165,33 @@ export function createSocialLoginService(deps: SocialLoginDeps) {
       return { backend: flow.b, user, tokens: await sessions.startSession(user, { profile: 'users', method: `social:${name}`, ...(client ? { client } : {}) }) };
     },
 
-    /** Finishes an associate flow: links the identity to `userId`, who started the flow. */
-    async associate(name: string, userId: string, input: CallbackInput, client?: ClientContext): Promise<UserRecord> {
-      const { identity } = await complete(name, 'associate', input, userId);
+    /** Finishes an associate flow: links the identity to `userId`, who started the flow; `backend` is the one it started with. */
+    async associate(name: string, userId: string, input: CallbackInput, client?: ClientContext): Promise<{ user: UserRecord; backend: string }> {
+      const { flow, identity } = await complete(name, 'associate', input, userId);
       const linked = await repos.oauthAccounts.findByIdentity(name, identity.accountId);
       if (linked && linked.userId !== userId) throw new OAuthUserAlreadyExists();
       if (linked) await repos.oauthAccounts.updateTokens(linked.id, sealedTokens(identity));
       else await link(await users.get(userId), name, identity, false, client);
-      return users.get(userId);
+      return { user: await users.get(userId), backend: flow.b };
+    },
+
+    /** The user's linked identities, oldest first. */
+    async identities(userId: string): Promise<SocialIdentity[]> {
+      return (await repos.oauthAccounts.listForUser(userId)).map((a) => ({ id: a.id, provider: a.provider, accountEmail: a.accountEmail, createdAt: a.createdAt }));
+    },
+
+    /**
+     * Unlinks one of the user's identities (recorded as social.unlinked). Refused when it is the
+     * account's last way in: no password, no passkey, no other identity.
+     */
+    async unlink(userId: string, id: string, client?: ClientContext): Promise<void> {
+      const [user, linked, passkeys] = await Promise.all([repos.users.findById(userId), repos.oauthAccounts.listForUser(userId), repos.passkeys.countForUser(userId)]);
+      if (!user) throw new UserNotFound();
+      const target = linked.find((a) => a.id === id);
+      if (!target) throw new SocialIdentityNotFound();
+      if (user.passwordHash === null && passkeys === 0 && linked.length === 1) throw new LastSignInMethod();
+      if (!(await repos.oauthAccounts.deleteForUser(userId, id))) throw new SocialIdentityNotFound();
+      await deps.audit.record({ type: 'social.unlinked', userId, detail: { provider: target.provider, count: 1, reason: 'user' } }, client);
     },
   };
 }

@@ -30,7 +30,7 @@ describe.each(DIALECTS)('hosted pages in a browser (%s)', (dialect) => {
     await page.goto(`${s.url}/login`);
     await page.getByLabel('Email or username').fill(login);
     await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   };
 
   it('register → verify by the mailed link → sign in → change username and password → sign out', async () => {
@@ -78,7 +78,7 @@ describe.each(DIALECTS)('hosted pages in a browser (%s)', (dialect) => {
       // The username and the new password sign in; the page goes back where it was asked for.
       await page.getByLabel('Email or username').fill('arthur');
       await page.getByLabel('Password').fill('excalibur in the stone');
-      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
       await page.waitForURL(`${s.url}/account`);
       expect(problems).toEqual([]);
     } finally { await close(); }
@@ -121,7 +121,7 @@ describe.each(DIALECTS)('hosted pages in a browser (%s)', (dialect) => {
       await page.waitForURL(/\/login\?return_to=%2Fadmin$/);
       await page.getByLabel('Email or username').fill('merlin@camelot.bt');
       await page.getByLabel('Password').fill(PASSWORD);
-      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
       await page.waitForURL(`${s.url}/admin`);
 
       await page.getByLabel('Search users').fill('lance');
@@ -160,7 +160,7 @@ describe.each(DIALECTS)('hosted pages in a browser (%s)', (dialect) => {
       await page.goto(`${s.url}/login?return_to=${encodeURIComponent('https://evil.example/phish')}`);
       await page.getByLabel('Email or username').fill('tristan@camelot.bt');
       await page.getByLabel('Password').fill(PASSWORD);
-      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
       await page.waitForURL(`${s.url}/account`);
     } finally { await close(); }
   });

@@ -37,7 +37,7 @@ describe.each(DIALECTS)('hosted pages over HTTP (%s)', (dialect) => {
   it('every input of every page has a label', async () => {
     const { c } = await signedIn('merlin@camelot.bt');
     const arthur = (await s.container.users.findByEmail('arthur@camelot.bt'))!;
-    for (const url of [...PAGES, '/account', '/admin', `/admin/users/${arthur.id}`]) {
+    for (const url of [...PAGES, '/account', '/admin', `/admin/users/${arthur.id}`, '/admin/audit', '/admin/webhooks']) {
       const html = (url.startsWith('/a') ? await c.get(url) : await pagesClient(s).get(url)).body;
       expect(html).toContain('<h1>');
       const ids = [...html.matchAll(/<input (?![^>]*(type="hidden"|type="checkbox"| hidden))[^>]*id="([^"]+)"/g)].map((m) => m[2]);
@@ -55,6 +55,17 @@ describe.each(DIALECTS)('hosted pages over HTTP (%s)', (dialect) => {
     expect(res.headers['content-type']).toMatch(/^text\/css/);
     expect(res.headers['cache-control']).toContain('immutable');
     expect(res.body).toContain('prefers-color-scheme: dark');
+  });
+
+  it('the passkeys script is a file served like the stylesheet; /login offers "Sign in with a passkey" (shown by it)', async () => {
+    const html = (await pagesClient(s).get('/login')).body;
+    expect(html).toContain('>Sign in with a passkey</button>');
+    const src = /<script src="([^"]+)" defer><\/script>/.exec(html)![1]!;
+    const res = await s.app.inject({ url: src });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/javascript/);
+    expect(res.headers['cache-control']).toContain('immutable');
+    expect(res.body).toContain('/auth/webauthn/login/options');
   });
 
   describe('CSRF', () => {
@@ -200,7 +211,8 @@ describe.each(DIALECTS)('hosted pages over HTTP (%s)', (dialect) => {
       const { c } = await signedIn();
       const html = (await c.get('/account?notice=%3Cscript%3Ealert(1)%3C%2Fscript%3E')).body;
       expect(html).not.toContain('role="status"');
-      expect(html).not.toContain('<script');
+      // The one script is the passkeys file; nothing inline.
+      expect(html).not.toMatch(/<script(?! src="\/assets\/passkeys\.[0-9a-f]{10}\.js" defer><\/script>)/i);
     });
 
     it('a field the server refuses is named in the alert', async () => {

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FLOW_COOKIE } from '../../src/http/faces/users/social-routes.js';
+import { FLOW_COOKIE, MFA_STEP_COOKIE } from '../../src/http/faces/users/social-routes.js';
 import { DIALECTS, startServer, type TestServer } from '../support/harness.js';
-import { pagesClient } from '../support/pages-client.js';
+import { alertOf, pagesClient } from '../support/pages-client.js';
+import { PASSWORD, coreUser } from '../support/users-fixtures.js';
+import { totpCode } from '../support/mfa-client.js';
 import { PUBLIC_URL, callback, followUntil } from '../http/social/browser.js';
 import { startFakeGithub } from '../http/social/fake-github.js';
 
@@ -43,6 +45,85 @@ describe.each(DIALECTS)('social sign-in from /login (%s)', (dialect) => {
     const account = await s.app.inject({ url: '/account', headers: { cookie: `tessera_auth=${session.value}` } });
     expect(account.statusCode).toBe(200);
     expect(account.body).toContain('percival@camelot.bt');
+  });
+
+  it('a user with a second factor goes from the callback to the code step of /login (the mfa_token never in a URL), then in', async () => {
+    const c = pagesClient(s);
+    const signIn = async () => {
+      const started = await c.get('/login/github');
+      gh.next({ id: 4343, email: 'bors@camelot.bt', emails: [{ email: 'bors@camelot.bt', primary: true, verified: true }] });
+      const back = await followUntil(started.headers.location as string, PUBLIC_URL);
+      return callback(s.app, back, started.cookies.find((k) => k.name === FLOW_COOKIE)!.value);
+    };
+    expect((await signIn()).statusCode).toBe(303);
+    const user = (await s.container.users.findByEmail('bors@camelot.bt'))!;
+    const actor = { userId: user.id, fresh: true };
+    const { secret } = await s.container.mfa.enrollTotp(actor);
+    await s.container.mfa.confirmTotp(actor, totpCode(secret, Date.now() - 30_000));
+
+    const res = await signIn();
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toBe('/login');
+    expect(res.cookies.find((k) => k.name === 'tessera_auth')).toBeUndefined();
+    const step = res.cookies.find((k) => k.name === MFA_STEP_COOKIE)!;
+    expect(step).toMatchObject({ httpOnly: true, path: '/login', sameSite: 'Lax' });
+    c.jar.set(MFA_STEP_COOKIE, step.value);
+    const page = await c.get('/login');
+    expect(page.body).toContain('Authentication code');
+    expect(page.body).toContain(`name="mfa_token" value="${step.value}"`);
+    expect(c.jar.has(MFA_STEP_COOKIE)).toBe(false);
+    const done = await c.submit('/login', { mfa_token: step.value, code: totpCode(secret, Date.now()) }, '/login/mfa');
+    expect(done.statusCode).toBe(303);
+    expect(done.headers.location).toBe('/account');
+    expect((await c.get('/account')).body).toContain('bors@camelot.bt');
+  });
+
+  it('/account links a provider (the associate flow comes back to /account) and unlinks it, recorded as social.unlinked', async () => {
+    const gaheris = await coreUser(s, 'gaheris@camelot.bt', { isVerified: true });
+    const c = pagesClient(s);
+    await c.submit('/login', { username: 'gaheris@camelot.bt', password: PASSWORD });
+    const account = await c.get('/account');
+    expect(account.body).toContain('<h2 id="social-heading">Sign-in providers</h2>');
+    expect(account.body).toContain('>Link GitHub</button>');
+
+    const started = await c.submit('/account', {}, '/account/link/github');
+    expect(started.statusCode).toBe(303);
+    const authorizationUrl = started.headers.location as string;
+    expect(new URL(authorizationUrl).searchParams.get('redirect_uri')).toBe(`${PUBLIC_URL}/auth/associate/github/callback`);
+    gh.next({ id: 5151, email: 'gaheris@orkney.example', emails: [{ email: 'gaheris@orkney.example', primary: true, verified: true }] });
+    const back = await followUntil(authorizationUrl, PUBLIC_URL);
+    const res = await callback(s.app, back, c.jar.get(FLOW_COOKIE), { cookie: `tessera_auth=${c.jar.get('tessera_auth')}` });
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toBe('/account?notice=social-linked');
+
+    const linked = (await c.get('/account?notice=social-linked')).body;
+    expect(linked).toContain('GitHub (gaheris@orkney.example)');
+    expect(linked).not.toContain('>Link GitHub</button>');
+    const id = /action="\/account\/identities\/([^/]+)\/unlink"/.exec(linked)![1]!;
+    const unlinked = await c.submit('/account', {}, `/account/identities/${id}/unlink`);
+    expect(unlinked.headers.location).toBe('/account?notice=social-unlinked');
+    expect(await s.container.socialLogin.identities(gaheris.id)).toEqual([]);
+    const { items } = await s.container.audit.list({ userId: gaheris.id, type: 'social.unlinked', limit: 1, offset: 0 });
+    expect(items[0]).toMatchObject({ face: 'pages', detail: { provider: 'github', count: 1, reason: 'user' } });
+    const again = await c.submit('/account', {}, `/account/identities/${id}/unlink`);
+    expect(again.statusCode).toBe(400);
+    expect(alertOf(again.body)).toMatch(/already unlinked/);
+  });
+
+  it('the only way into an account (no password, no passkey) cannot be unlinked', async () => {
+    const c = pagesClient(s);
+    const started = await c.get('/login/github');
+    gh.next({ id: 4242, email: 'percival@camelot.bt', emails: [{ email: 'percival@camelot.bt', primary: true, verified: true }] });
+    const back = await followUntil(started.headers.location as string, PUBLIC_URL);
+    const res = await callback(s.app, back, started.cookies.find((k) => k.name === FLOW_COOKIE)!.value);
+    c.jar.set('tessera_auth', res.cookies.find((k) => k.name === 'tessera_auth')!.value);
+    const page = (await c.get('/account')).body;
+    const id = /action="\/account\/identities\/([^/]+)\/unlink"/.exec(page)![1]!;
+    const refused = await c.submit('/account', {}, `/account/identities/${id}/unlink`);
+    expect(refused.statusCode).toBe(400);
+    expect(alertOf(refused.body)).toMatch(/only way to sign in/);
+    const user = (await s.container.users.findByEmail('percival@camelot.bt'))!;
+    expect(await s.container.socialLogin.identities(user.id)).toHaveLength(1);
   });
 
   it('an unknown provider is a 404', async () => {

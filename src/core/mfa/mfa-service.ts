@@ -71,6 +71,16 @@ export function createMfaService(deps: MfaServiceDeps) {
       return { secret, otpauthUri: totpUri(secret, deps.issuer, user.email ?? user.username ?? user.id) };
     },
 
+    /** The pending secret (enrolled, not yet confirmed), to show again; undefined when none is pending. */
+    async pendingTotp(actor: MfaActor): Promise<{ secret: string; otpauthUri: string } | undefined> {
+      needFresh(actor);
+      const [row, user] = await Promise.all([repos.mfa.findTotp(actor.userId), repos.users.findById(actor.userId)]);
+      if (!row?.pendingEnc || !user) return undefined;
+      const secret = (await deps.crypto()).totpBox.open(row.pendingEnc);
+      if (secret === undefined) return undefined;
+      return { secret, otpauthUri: totpUri(secret, deps.issuer, user.email ?? user.username ?? user.id) };
+    },
+
     /** A code from the pending secret makes it the user's TOTP; returns fresh recovery codes. */
     async confirmTotp(actor: MfaActor, code: string, ctx?: MfaClientContext): Promise<string[]> {
       const row = await repos.mfa.findTotp(actor.userId);

@@ -83,7 +83,7 @@ export function createSecondStep(deps: SecondStepDeps) {
         credentialsVersion: user.credentialsVersion, createdAt: at, expiresAt: at + CHALLENGE_TTL_MS,
       });
       await deps.audit?.record({ type: 'login.mfa_required', userId: user.id }, ctx);
-      return { mfaToken, methods: await methodsOf(user.id) };
+      return { mfaToken, methods: await methodsOf(user.id), backend: opts.backend };
     },
 
     /** The user an mfa_token belongs to, for rate limiting; undefined when it is not live. */

@@ -6,6 +6,7 @@ import { CsrfOnly, NoticeQuery, PasswordChangeForm, ProfileForm } from './forms.
 import { requireSignIn } from './page-session.js';
 import { clientOf } from '../client-context.js';
 import type { FormPage } from './render.js';
+import { accountView } from './account-view.js';
 
 /** Fixed messages a redirect after a change may show (?notice=…): nothing from the URL is echoed. */
 const NOTICES: Record<string, string> = {
@@ -13,6 +14,13 @@ const NOTICES: Record<string, string> = {
   'email-changed': 'Your profile is saved. We sent a link to your new address to confirm it.',
   password: 'Your password is changed. Your other sessions have ended.',
   'verify-sent': 'We sent you a link to confirm your email address.',
+  'totp-removed': 'Your authenticator app is removed.',
+  'passkey-added': 'Your passkey is added.',
+  'passkey-removed': 'The passkey is removed.',
+  'session-ended': 'That session has ended.',
+  'sessions-ended': 'Your other sessions have ended.',
+  'social-linked': 'The sign-in provider is linked: you can sign in with it.',
+  'social-unlinked': 'The sign-in provider is unlinked.',
 };
 
 /**
@@ -26,11 +34,11 @@ export async function accountRoutes(base: FastifyInstance, { container }: { cont
   const signedIn = { preValidation: requireSignIn(container, 'me') };
   const limit = { policy: 'account' as const, account: signedInUser };
   // A failed form renders the account page again around the message.
-  const accountPage: FormPage = { view: 'account', title: 'Your account' };
+  const accountPage: FormPage = { view: 'account', title: 'Your account', context: (req) => accountView(container, req) };
   const actorOf = (req: FastifyRequest) => ({ actor: req.principal!, asAdmin: false, client: clientOf(req, 'pages') });
 
   app.get('/account', { ...signedIn, schema: { hide: true, querystring: NoticeQuery } }, async (req, reply) =>
-    reply.page(accountPage.view, accountPage.title, { notice: NOTICES[req.query.notice ?? ''] ?? null }));
+    reply.page(accountPage.view, accountPage.title, { ...(await accountView(container, req)), notice: NOTICES[req.query.notice ?? ''] ?? null }));
 
   app.post('/account/profile', { ...signedIn, config: { form: accountPage, limit }, schema: { hide: true, body: ProfileForm } }, async (req, reply) => {
     const b = req.body;

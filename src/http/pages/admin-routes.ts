@@ -7,6 +7,7 @@ import { AdminListQuery, AdminUserForm, CsrfOnly, IdParams, NoticeQuery } from '
 import { requireSignIn } from './page-session.js';
 import { clientOf } from '../client-context.js';
 import type { FormPage } from './render.js';
+import { when } from './account-view.js';
 
 const PAGE_SIZE = 20;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -16,6 +17,7 @@ const SCOPE = /^[\x21\x23-\x5B\x5D-\x7E]{1,64}$/;
 const NOTICES: Record<string, string> = {
   saved: 'Changes saved.', deactivated: 'The user is deactivated and signed out everywhere.',
   'sessions-ended': 'Every session of this user has ended.', deleted: 'The user is deleted.',
+  'mfa-removed': 'Every second factor of this user is removed: TOTP, passkeys and recovery codes.',
 };
 
 /** A non-UUID id names no user: a 404 page without touching the database. */
@@ -37,11 +39,17 @@ function parseScopes(raw: string): string[] {
  */
 export async function adminRoutes(base: FastifyInstance, { container }: { container: Container }): Promise<void> {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
-  const { users, accountSessions } = container;
+  const { users, accountSessions, mfa } = container;
   const admin = { preValidation: requireSignIn(container, 'admin') };
   const limit = { policy: 'admin' as const, account: userParam('id') };
   const idOf = (req: FastifyRequest) => userId((req.params as { id: string }).id);
-  const userPage: FormPage = { view: 'admin-user', title: 'User', context: async (req) => ({ subject: await users.get(idOf(req)) }) };
+  // The user, its live sessions and second factors (404 when there is no such user).
+  const subjectView = async (req: FastifyRequest) => {
+    const subject = await users.get(idOf(req));
+    const [sessions, factors] = await Promise.all([accountSessions.listFor(subject.id), mfa.status(subject.id)]);
+    return { subject, sessions, factors, when };
+  };
+  const userPage: FormPage = { view: 'admin-user', title: 'User', context: subjectView };
 
   app.get('/admin', { ...admin, schema: { hide: true, querystring: AdminListQuery } }, async (req, reply) => {
     const { q, page } = req.query;
@@ -51,7 +59,7 @@ export async function adminRoutes(base: FastifyInstance, { container }: { contai
   });
 
   app.get('/admin/users/:id', { ...admin, schema: { hide: true, params: IdParams, querystring: NoticeQuery } }, async (req, reply) =>
-    reply.page(userPage.view, userPage.title, { subject: await users.get(idOf(req)), notice: NOTICES[req.query.notice ?? ''] ?? null, wide: true }));
+    reply.page(userPage.view, userPage.title, { ...(await subjectView(req)), notice: NOTICES[req.query.notice ?? ''] ?? null, wide: true }));
 
   app.post('/admin/users/:id', { ...admin, config: { form: userPage, limit }, schema: { hide: true, params: IdParams, body: AdminUserForm } }, async (req, reply) => {
     const b = req.body;
@@ -73,6 +81,13 @@ export async function adminRoutes(base: FastifyInstance, { container }: { contai
     const id = (await users.get(idOf(req))).id;
     await accountSessions.endAll(id, clientOf(req, 'pages'));
     return reply.redirect(`/admin/users/${id}?notice=sessions-ended`, 303);
+  });
+
+  // Recorded as mfa.removed (method all, by an admin) by core, as DELETE /users/{id}/mfa is.
+  app.post('/admin/users/:id/mfa/remove', { ...admin, config: { form: userPage, limit }, schema: { hide: true, params: IdParams, body: CsrfOnly } }, async (req, reply) => {
+    const id = idOf(req);
+    await mfa.removeAll(id, clientOf(req, 'pages'));
+    return reply.redirect(`/admin/users/${id}?notice=mfa-removed`, 303);
   });
 
   app.post('/admin/users/:id/delete', { ...admin, config: { form: userPage, limit }, schema: { hide: true, params: IdParams, body: CsrfOnly } }, async (req, reply) => {

@@ -30,6 +30,17 @@ const MAP: [new (...a: never[]) => Error, number, string | ((e: never) => string
   [E.OAuthProviderUnavailable, 502, 'The sign-in provider could not be reached. Try again later.'],
   [E.Overloaded, 503, 'The server is busy. Try again in a moment.'],
   [E.StoreUnavailable, 503, 'The server is unavailable. Try again in a moment.'],
+  [E.MfaInvalidCode, 400, 'That code is not right. Check your authenticator app and try again.'],
+  [E.MfaTokenInvalid, 400, 'Your sign-in expired or had too many wrong codes. Sign in again.'],
+  [E.MfaNotEnabled, 400, 'Set up an authenticator app or a passkey first: recovery codes go with a second factor.'],
+  [E.WebAuthnInvalid, 400, 'The passkey could not be checked. Try again.'],
+  [E.PasskeyNotFound, 400, 'That passkey is already removed.'],
+  [E.SocialIdentityNotFound, 400, 'That sign-in provider is already unlinked.'],
+  [E.LastSignInMethod, 400, 'This is your only way to sign in: set a password or add a passkey first.'],
+  [E.SessionNotFound, 400, 'That session has already ended.'],
+  [E.WebhookNotFound, 404, 'No such webhook endpoint.'],
+  [E.InvalidWebhookUrl, 400, (e: E.InvalidWebhookUrl) => e.reason],
+  [E.UnknownEventType, 400, (e: E.UnknownEventType) => `There is no event type “${e.type}”.`],
   [PageForbidden, 403, 'You do not have access to this page.'],
 ];
 
@@ -45,6 +56,7 @@ const STATUS_MESSAGES: Record<number, string> = {
 const FIELD_LABELS: Record<string, string> = {
   username: 'Email or username', email: 'Email', password: 'Password', new_password: 'New password',
   current_password: 'Current password', scopes: 'Scopes', q: 'Search users', token: 'link',
+  code: 'Authentication code', mfa_token: 'sign-in', url: 'URL', events: 'Events',
 };
 
 function validationMessage(err: FastifyError): string {
@@ -52,6 +64,7 @@ function validationMessage(err: FastifyError): string {
   const name = (first?.params as { missingProperty?: string } | undefined)?.missingProperty ?? first?.instancePath.split('/').filter(Boolean)[0];
   const label = name ? FIELD_LABELS[name] : undefined;
   if (label === 'link') return 'This link is incomplete or damaged: open the whole link from the mail.';
+  if (label === 'sign-in') return 'Your sign-in expired or had too many wrong codes. Sign in again.';
   return label ? `Please check the “${label}” field.` : 'Please check the form: a field is missing or not valid.';
 }
 

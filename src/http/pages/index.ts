@@ -10,7 +10,10 @@ import { echoedValues, pageRenderer } from './render.js';
 import { signInRoutes } from './sign-in-routes.js';
 import { mailedLinkRoutes } from './mailed-link-routes.js';
 import { accountRoutes } from './account-routes.js';
+import { accountSecurityRoutes } from './account-security-routes.js';
+import { accountSocialRoutes } from './account-social-routes.js';
 import { adminRoutes } from './admin-routes.js';
+import { adminConsoleRoutes } from './admin-console-routes.js';
 
 /**
  * The hosted pages (TESSERA_PAGES): server-rendered HTML over the same core
@@ -37,16 +40,23 @@ export async function hostedPages(app: FastifyInstance, { container }: { contain
   app.addHook('preValidation', (req, reply, done) => (req.method === 'POST' ? app.csrfProtection(req, reply, done) : done()));
 
   const stylesheet = loadAsset('pages.css', 'text/css; charset=utf-8');
-  app.decorateReply('page', pageRenderer({ product: config.productName, stylesheet: stylesheet.path }));
-  app.get(stylesheet.path, { schema: { hide: true } }, async (_req, reply) =>
-    reply.header('cache-control', 'public, max-age=31536000, immutable').type(stylesheet.type).send(stylesheet.body));
+  // The one script (passkeys: WebAuthn needs JavaScript); every other page works without it.
+  const script = loadAsset('passkeys.js', 'text/javascript; charset=utf-8');
+  app.decorateReply('page', pageRenderer({ product: config.productName, stylesheet: stylesheet.path, script: script.path }));
+  for (const asset of [stylesheet, script]) {
+    app.get(asset.path, { schema: { hide: true } }, async (_req, reply) =>
+      reply.header('cache-control', 'public, max-age=31536000, immutable').type(asset.type).send(asset.body));
+  }
 
   app.setErrorHandler(pageErrorHandler);
   const opts = { container };
   await app.register(signInRoutes, opts);
   await app.register(mailedLinkRoutes, opts);
   await app.register(accountRoutes, opts);
+  await app.register(accountSecurityRoutes, opts);
+  await app.register(accountSocialRoutes, opts);
   await app.register(adminRoutes, opts);
+  await app.register(adminConsoleRoutes, opts);
 }
 
 /**

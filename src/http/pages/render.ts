@@ -20,10 +20,10 @@ declare module 'fastify' {
   }
 }
 
-export interface PageGlobals { product: string; stylesheet: string }
+export interface PageGlobals { product: string; stylesheet: string; script: string }
 
-/** Form fields never echoed back into a page: secrets and the CSRF token. */
-const SECRET_FIELD = /password|token|_csrf/i;
+/** Form fields never echoed back into a page: secrets (passwords, tokens, codes) and the CSRF token. */
+const SECRET_FIELD = /password|token|code|secret|_csrf/i;
 
 /** The non-secret fields of a posted form, to fill it in again after a failure. */
 export function echoedValues(body: unknown): Record<string, string> {

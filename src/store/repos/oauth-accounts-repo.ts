@@ -51,6 +51,12 @@ export function createOAuthAccountsRepo(db: Db) {
       return Number(res.numInsertedOrUpdatedRows ?? 0) > 0;
     },
 
+    /** Unlinks one of the user's identities; false when the user has none by that id. */
+    async deleteForUser(userId: string, id: string): Promise<boolean> {
+      const res = await db.deleteFrom('oauth_accounts').where('user_id', '=', userId).where('id', '=', id).executeTakeFirst();
+      return Number(res.numDeletedRows) > 0;
+    },
+
     /** Drops the user's links made while the account's email was unproven; returns how many went. */
     async deleteUnverifiedForUser(userId: string): Promise<number> {
       const res = await db.deleteFrom('oauth_accounts').where('user_id', '=', userId).where('email_verified', '=', 0).executeTakeFirst();

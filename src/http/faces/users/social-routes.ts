@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Container } from '../../../container.js';
-import { UnknownOAuthProvider } from '../../../core/errors.js';
+import { MfaRequired, UnknownOAuthProvider } from '../../../core/errors.js';
 import { clientOf } from '../../client-context.js';
 import { signedInUser } from '../../plugins/rate-limit-accounts.js';
 import { userGuard } from './guard.js';
@@ -13,6 +13,12 @@ import { AssociateAuthorizeQuery, AuthorizeQuery, AuthorizeResponse, CallbackQue
 
 /** Carries the sealed flow (state, PKCE verifier, nonce) from authorize to callback in this browser only. */
 export const FLOW_COOKIE = 'tessera_oauth_state';
+/**
+ * Carries the mfa_token of a social sign-in started from the hosted /login page to that page's
+ * code step (never in a URL); HttpOnly, only sent to /login, lives as long as the token.
+ */
+export const MFA_STEP_COOKIE = 'tessera_mfa_step';
+const MFA_STEP_SECONDS = 5 * 60;
 const FLOW_PATH = '/auth';
 const tags = ['users: social login'];
 const errors = { 400: Detail, 422: ValidationDetail, 502: Detail };
@@ -51,7 +57,17 @@ export async function socialRoutes(base: FastifyInstance, { container }: { conta
     });
 
     app.get(`/auth/${name}/callback`, { config: { limit: 'callback' }, schema: { tags, querystring: CallbackQuery, response: { 200: BearerResponse, 204: Type.Null(), ...loginErrors } } }, async (req, reply) => {
-      const { backend, tokens } = await socialLogin.login(name, takeFlow(req, reply), clientOf(req));
+      const result = await socialLogin.login(name, takeFlow(req, reply), clientOf(req)).catch((err: unknown) => {
+        // From the hosted /login page, a user with a second factor goes on to that page's code step.
+        if (err instanceof MfaRequired && err.challenge?.backend === 'page') return err.challenge.mfaToken;
+        throw err;
+      });
+      if (typeof result === 'string') {
+        noStore(reply);
+        reply.setCookie(MFA_STEP_COOKIE, result, { httpOnly: true, sameSite: 'lax', path: '/login', secure: config.cookieSecure, maxAge: MFA_STEP_SECONDS });
+        return reply.redirect('/login', 303);
+      }
+      const { backend, tokens } = result;
       // Started from the hosted /login page: signed in with the cookie, the browser goes on to /account.
       if (backend === 'page') {
         noStore(reply);
@@ -69,8 +85,12 @@ export async function socialRoutes(base: FastifyInstance, { container }: { conta
       return { authorization_url: authorizationUrl };
     });
 
-    app.get(`/auth/associate/${name}/callback`, { ...me, config: { limit: { policy: 'callback', account: signedInUser } }, schema: { tags, querystring: CallbackQuery, response: { 200: UserRead, 401: Detail, ...errors } } }, async (req, reply) =>
-      toUserRead(await socialLogin.associate(name, req.currentUser!.id, takeFlow(req, reply), clientOf(req))));
+    app.get(`/auth/associate/${name}/callback`, { ...me, config: { limit: { policy: 'callback', account: signedInUser } }, schema: { tags, querystring: CallbackQuery, response: { 200: UserRead, 401: Detail, ...errors } } }, async (req, reply) => {
+      const { user, backend } = await socialLogin.associate(name, req.currentUser!.id, takeFlow(req, reply), clientOf(req));
+      // Started from the hosted /account page: back there.
+      if (backend === 'page') return reply.redirect('/account?notice=social-linked', 303);
+      return toUserRead(user);
+    });
   }
 
   // Static routes above win over these; any other provider name is a 404 in this face's format.
