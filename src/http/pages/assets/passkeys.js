@@ -33,20 +33,25 @@
     return res.status === 204 ? null : res.json();
   }
 
+  /** A credential in the JSON form the server reads (WebAuthn Level 3), around its encoded response. */
+  function credentialJson(cred, response) {
+    return {
+      id: cred.id, rawId: toB64url(cred.rawId), type: cred.type,
+      authenticatorAttachment: cred.authenticatorAttachment || undefined,
+      clientExtensionResults: cred.getClientExtensionResults(),
+      response: response,
+    };
+  }
+
   /** An assertion (navigator.credentials.get) for request options in their JSON form. */
   async function assertion(options) {
     var publicKey = Object.assign({}, options, { challenge: toBytes(options.challenge), allowCredentials: withIds(options.allowCredentials) });
     var cred = await navigator.credentials.get({ publicKey: publicKey });
     var r = cred.response;
-    return {
-      id: cred.id, rawId: toB64url(cred.rawId), type: cred.type,
-      authenticatorAttachment: cred.authenticatorAttachment || undefined,
-      clientExtensionResults: cred.getClientExtensionResults(),
-      response: {
-        clientDataJSON: toB64url(r.clientDataJSON), authenticatorData: toB64url(r.authenticatorData),
-        signature: toB64url(r.signature), userHandle: r.userHandle ? toB64url(r.userHandle) : undefined,
-      },
-    };
+    return credentialJson(cred, {
+      clientDataJSON: toB64url(r.clientDataJSON), authenticatorData: toB64url(r.authenticatorData),
+      signature: toB64url(r.signature), userHandle: r.userHandle ? toB64url(r.userHandle) : undefined,
+    });
   }
 
   /** A new credential (navigator.credentials.create) for creation options in their JSON form. */
@@ -58,15 +63,10 @@
     });
     var cred = await navigator.credentials.create({ publicKey: publicKey });
     var r = cred.response;
-    return {
-      id: cred.id, rawId: toB64url(cred.rawId), type: cred.type,
-      authenticatorAttachment: cred.authenticatorAttachment || undefined,
-      clientExtensionResults: cred.getClientExtensionResults(),
-      response: {
-        clientDataJSON: toB64url(r.clientDataJSON), attestationObject: toB64url(r.attestationObject),
-        transports: r.getTransports ? r.getTransports() : [],
-      },
-    };
+    return credentialJson(cred, {
+      clientDataJSON: toB64url(r.clientDataJSON), attestationObject: toB64url(r.attestationObject),
+      transports: r.getTransports ? r.getTransports() : [],
+    });
   }
 
   /** Shows a failure in the block's role="alert" element (a cancelled prompt is a failure too). */
