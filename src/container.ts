@@ -116,7 +116,7 @@ export async function createContainer(opts: ContainerOptions) {
   // The outbox queues a delivery in the event's own transaction; `interested` keeps a login's single
   // statement when no endpoint wants its type.
   const webhookSink: AuditSink = Object.assign((executor: Parameters<AuditSink>[0], event: Parameters<AuditSink>[1]) => webhooks.outbox.enqueue(executor, event),
-    { interested: (type: string) => webhooks.outbox.subscribers(type).length > 0 });
+    { interested: (type: string) => webhooks.outbox.wants(type) });
   const audit = createAuditLog({
     repo: repos.audit, sinks: [...(opts.auditSinks ?? []), webhookSink], now,
     onError: (err, type) => logger.warn({ err, type }, 'audit event not recorded'),

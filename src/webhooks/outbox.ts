@@ -24,6 +24,8 @@ export interface WebhookOutbox {
   /** Re-reads the endpoint list now (after a change on this instance). */
   refresh(): Promise<void>;
   /** Ids of the enabled endpoints an event of this type goes to, as this instance knows them. */
+  /** Whether any enabled endpoint subscribes to `type` (asked on every login: no allocation). */
+  wants(type: string): boolean;
   subscribers(type: string): string[];
   /** True when some endpoint exists (enabled or not): only then can deliveries be waiting. */
   hasEndpoints(): boolean;
@@ -50,6 +52,7 @@ export function createWebhookOutbox(opts: OutboxOptions): WebhookOutbox {
     },
     refresh,
     subscribers: (type) => endpoints.filter((e) => subscribes(e, type)).map((e) => e.id),
+    wants: (type) => endpoints.some((e) => subscribes(e, type)),
     hasEndpoints: () => endpoints.length > 0,
     async start() {
       await refresh();

@@ -1,6 +1,6 @@
 import type { Repos } from '../../store/repos/index.js';
 import { FreshTokenRequired, MfaInvalidCode, MfaNotEnabled, UserNotFound } from '../errors.js';
-import type { MfaAudit, MfaClientContext } from './audit-port.js';
+import type { AuditRecorder as MfaAudit, ClientContext as MfaClientContext } from '../audit.js';
 import type { MfaCrypto } from './mfa-crypto.js';
 import type { PasskeyFactor } from './passkey-factor.js';
 import { newRecoveryCodes } from './recovery-codes.js';

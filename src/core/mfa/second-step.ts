@@ -3,7 +3,7 @@ import { hashToken, randomToken } from '../../crypto/random-token.js';
 import type { Repos, UserRecord } from '../../store/repos/index.js';
 import { MfaInvalidCode, MfaTokenInvalid, StoreUnavailable, type MfaChallenge } from '../errors.js';
 import type { SessionService, TokenSet } from '../sessions.js';
-import type { MfaAudit, MfaClientContext } from './audit-port.js';
+import type { AuditRecorder as MfaAudit, ClientContext as MfaClientContext } from '../audit.js';
 import type { MfaCrypto } from './mfa-crypto.js';
 import type { PasskeyFactor } from './passkey-factor.js';
 import { totpStep } from './totp.js';

@@ -8,18 +8,15 @@ import { noStore } from '../faces/users/login-response.js';
 import { AuditQuery, CsrfOnly, IdParams, PageQuery, WebhookForm } from './forms.js';
 import { requireSignIn } from './page-session.js';
 import { when } from './account-view.js';
+import { isUuid, uuidParam } from '../id-params.js';
 import type { FormPage } from './render.js';
 
 const AUDIT_PAGE = 50;
 const DELIVERIES_SHOWN = 50;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const NOTICES: Record<string, string> = { 'webhook-deleted': 'The webhook endpoint is deleted.' };
 
 /** A non-UUID id names no endpoint: a 404 page without touching the database. */
-const endpointId = (id: string): string => {
-  if (!UUID.test(id)) throw new WebhookNotFound();
-  return id.toLowerCase();
-};
+const endpointId = (id: string): string => uuidParam(id, () => new WebhookNotFound());
 
 /**
  * /admin/audit and /admin/webhooks: the audit log (GET /audit) and the webhook endpoints'
@@ -37,7 +34,7 @@ export async function adminConsoleRoutes(base: FastifyInstance, { container }: {
     const type = AUDIT_EVENT_TYPES.find((t) => t === req.query.type);
     const who = req.query.user?.trim() || undefined;
     // A user given by id, email or username; one nobody has matches no event.
-    const userId = who === undefined ? undefined : UUID.test(who) ? who.toLowerCase() : (await users.findByLogin(who))?.id ?? '00000000-0000-0000-0000-000000000000';
+    const userId = who === undefined ? undefined : isUuid(who) ? who.toLowerCase() : (await users.findByLogin(who))?.id ?? '00000000-0000-0000-0000-000000000000';
     const { items, total } = await audit.list({ ...(type ? { type } : {}), ...(userId ? { userId } : {}), limit: AUDIT_PAGE, offset: (page - 1) * AUDIT_PAGE });
     const query = new URLSearchParams({ ...(type ? { type } : {}), ...(who ? { user: who } : {}) }).toString();
     return reply.page('admin-audit', 'Audit log', {

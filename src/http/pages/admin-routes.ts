@@ -7,10 +7,10 @@ import { AdminListQuery, AdminUserForm, CsrfOnly, IdParams, NoticeQuery } from '
 import { requireSignIn } from './page-session.js';
 import { clientOf } from '../client-context.js';
 import type { FormPage } from './render.js';
+import { uuidParam } from '../id-params.js';
 import { when } from './account-view.js';
 
 const PAGE_SIZE = 20;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** A scope as the users face accepts one: visible ASCII without quote or backslash (RFC 6749 scope-token). */
 const SCOPE = /^[\x21\x23-\x5B\x5D-\x7E]{1,64}$/;
 
@@ -21,10 +21,7 @@ const NOTICES: Record<string, string> = {
 };
 
 /** A non-UUID id names no user: a 404 page without touching the database. */
-const userId = (id: string): string => {
-  if (!UUID.test(id)) throw new UserNotFound();
-  return id.toLowerCase();
-};
+const userId = (id: string): string => uuidParam(id, () => new UserNotFound());
 
 function parseScopes(raw: string): string[] {
   const scopes = [...new Set(raw.split(/[\s,]+/).filter(Boolean))];

@@ -1,12 +1,12 @@
 import type { FastifyRequest } from 'fastify';
 import type { AuditRecorder } from '../../core/audit.js';
 import { clientKey } from '../client-address.js';
+import { isUuid } from '../id-params.js';
 import { clientOf } from '../client-context.js';
 
 /** Which limit refused the request: the address's, the account's, or the account's back-off after failed passwords. */
 export type LimitKind = 'address' | 'account' | 'backoff';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
  * rate_limited events, at most one per policy, limit and address or account per interval: a flood
@@ -29,6 +29,6 @@ export function rateLimitEvents(audit: AuditRecorder, opts: { now?: () => number
     last.set(key, at);
     const id = accountKey?.startsWith('u:') ? accountKey.slice(2) : '';
     // Not awaited: the refusal goes out at once; record() logs a failed write itself.
-    void audit.record({ type: 'rate_limited', userId: UUID.test(id) ? id : null, detail: { policy, limit } }, clientOf(req));
+    void audit.record({ type: 'rate_limited', userId: isUuid(id) ? id : null, detail: { policy, limit } }, clientOf(req));
   };
 }

@@ -9,12 +9,12 @@ import { clientOf } from '../../client-context.js';
 import { refuseCrossSite, userGuard } from './guard.js';
 import { noStore, sendLogin, type LoginBackend } from './login-response.js';
 import { ConfirmBody, MfaStatus, OptionsBody, RecoveryCodes, TotpEnrollment, VerifyBody } from './mfa-schemas.js';
+import { userIdParam } from '../../id-params.js';
 import { BearerResponse, Detail, IdParams, ValidationDetail, security } from './schemas.js';
 
 const tags = ['users: multi-factor'];
 const errors = { 400: Detail, 401: Detail, 403: Detail, 422: ValidationDetail };
 const Empty = Type.Null();
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const answerOf = (b: { code?: string; recovery_code?: string; webauthn?: unknown }): MfaAnswer =>
   b.code !== undefined ? { code: b.code } : b.recovery_code !== undefined ? { recoveryCode: b.recovery_code } : { webauthn: b.webauthn };
@@ -72,10 +72,7 @@ export async function mfaRoutes(base: FastifyInstance, { container }: { containe
 
   // A UUID, or (for the wisdom admin API) an account number; anything else names no user.
   app.delete('/users/:id/mfa', { ...admin, config: { limit: { policy: 'admin', account: userParam('id') } }, schema: { tags, security, params: IdParams, response: { 204: Empty, ...errors, 404: Detail } } }, async (req, reply) => {
-    const raw = req.params.id;
-    const id = UUID.test(raw) ? raw.toLowerCase() : /^\d{1,15}$/.test(raw) ? (await users.getByAccountNumber(Number(raw))).id : undefined;
-    if (id === undefined) throw new UserNotFound();
-    await mfa.removeAll(id, clientOf(req));
+    await mfa.removeAll(await userIdParam(req.params.id, users.getByAccountNumber, () => new UserNotFound()), clientOf(req));
     return reply.code(204).send(null);
   });
 }

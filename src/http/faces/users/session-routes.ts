@@ -6,10 +6,10 @@ import { SessionNotFound, UserNotFound } from '../../../core/errors.js';
 import { clientOf } from '../../client-context.js';
 import { userGuard } from './guard.js';
 import { Detail, IdParams, ValidationDetail, security } from './schemas.js';
+import { userIdParam, uuidParam } from '../../id-params.js';
 import { AuditEventRead, AuditQuery, EventsQuery, SessionIdParams, SessionRead, toSessionRead } from './session-schemas.js';
 
 const tags = ['users: sessions and security events'];
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const errors = { 401: Detail, 403: Detail, 422: ValidationDetail };
 const Empty = Type.Null();
 
@@ -38,18 +38,13 @@ export async function sessionRoutes(base: FastifyInstance, { container }: { cont
   const me = { preValidation: userGuard(container, 'me') };
   const admin = { preValidation: userGuard(container, 'admin') };
 
-  async function target(raw: string): Promise<string> {
-    if (UUID.test(raw)) return raw.toLowerCase();
-    if (/^\d{1,15}$/.test(raw)) return (await users.getByAccountNumber(Number(raw))).id;
-    throw new UserNotFound();
-  }
+  const target = (raw: string): Promise<string> => userIdParam(raw, users.getByAccountNumber, () => new UserNotFound());
 
   app.get('/users/me/sessions', { ...me, schema: { tags, security, response: { 200: Type.Array(SessionRead), ...errors } } }, async (req) =>
     (await accountSessions.list(req.currentUser!.id)).map((s) => toSessionRead(s, req.principal!.sid)));
 
   app.delete('/users/me/sessions/:id', { ...me, schema: { tags, security, params: SessionIdParams, response: { 204: Empty, ...errors, 404: Detail } } }, async (req, reply) => {
-    if (!UUID.test(req.params.id)) throw new SessionNotFound();
-    await accountSessions.end(req.currentUser!.id, req.params.id.toLowerCase(), clientOf(req));
+    await accountSessions.end(req.currentUser!.id, uuidParam(req.params.id, () => new SessionNotFound()), clientOf(req));
     return reply.code(204).send(null);
   });
 

@@ -6,18 +6,15 @@ import { UserNotFound } from '../../../core/errors.js';
 import { clientOf } from '../../client-context.js';
 import { bodyLogin, signedInUser, userParam } from '../../plugins/rate-limit-accounts.js';
 import { userGuard } from './guard.js';
+import { uuidParam } from '../../id-params.js';
 import { AdminCreate, AdminUpdate, Detail, IdParams, ListQuery, SelfUpdate, UserRead, ValidationDetail, patchUsername, patchValue, security, toUserRead } from './schemas.js';
 
 const tags = ['users'];
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const updateCodes = { user_already_exists: 'UPDATE_USER_EMAIL_ALREADY_EXISTS', invalid_password: 'UPDATE_USER_INVALID_PASSWORD' };
 const errors = { 400: Detail, 401: Detail, 403: Detail, 422: ValidationDetail };
 
 /** A non-UUID id can name no user: 404 without touching the database. */
-const userId = (id: string): string => {
-  if (!UUID.test(id)) throw new UserNotFound();
-  return id.toLowerCase();
-};
+const userId = (id: string): string => uuidParam(id, () => new UserNotFound());
 
 /** FastAPI Users' users router, plus the admin list/create of the v0.x API. */
 export async function usersRoutes(base: FastifyInstance, { container }: { container: Container }): Promise<void> {

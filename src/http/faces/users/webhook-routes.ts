@@ -5,17 +5,14 @@ import type { Container } from '../../../container.js';
 import { WebhookNotFound } from '../../../core/errors.js';
 import { userGuard } from './guard.js';
 import { Detail, IdParams, ValidationDetail, security } from './schemas.js';
+import { uuidParam } from '../../id-params.js';
 import { DeliveriesQuery, DeliveryRead, WebhookCreate, WebhookCreated, WebhookRead, toDeliveryRead, toWebhookCreated, toWebhookRead } from './webhook-schemas.js';
 
 const tags = ['webhooks'];
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const errors = { 400: Detail, 401: Detail, 403: Detail, 422: ValidationDetail };
 
 /** A non-UUID id can name no endpoint: 404 without touching the database. */
-const endpointId = (id: string): string => {
-  if (!UUID.test(id)) throw new WebhookNotFound();
-  return id.toLowerCase();
-};
+const endpointId = (id: string): string => uuidParam(id, () => new WebhookNotFound());
 
 /**
  * Webhook endpoints (admin): outside the `/users` plugin, so they exist whichever admin API
