@@ -19,6 +19,10 @@ export interface ScopePolicy {
 export const holdsAdmin = (user: ScopedUser, policy?: ScopePolicy): boolean =>
   user.isSuperuser && (!policy?.adminNeedsSecondFactor || user.mfaEnabled === true);
 
+/** Whether a request may act as an admin: its user holds `admin` now and its token was granted it. */
+export const actsAsAdmin = (user: ScopedUser, tokenScope: readonly string[], policy?: ScopePolicy): boolean =>
+  holdsAdmin(user, policy) && tokenScope.includes('admin');
+
 /** `me` always, `admin` for superusers (see holdsAdmin), plus what an admin granted, directly or through roles. */
 export function effectiveScopes(user: ScopedUser, policy?: ScopePolicy): string[] {
   const set = new Set(['me', ...(holdsAdmin(user, policy) ? ['admin'] : []), ...user.scopes, ...(user.roleScopes ?? [])]);

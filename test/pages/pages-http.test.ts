@@ -338,3 +338,23 @@ describe('metrics', () => {
     } finally { await s.close(); }
   });
 });
+
+describe.each(DIALECTS)('the admin console under TESSERA_MFA_REQUIRED=admins (%s)', (dialect) => {
+  let s: TestServer;
+  beforeAll(async () => { s = await startServer(dialect, { TESSERA_MFA_REQUIRED: 'admins' }); });
+  afterAll(async () => { await s.close(); });
+
+  it('closes to a superuser whose last second factor went, as the admin API does, even with a token granted admin', async () => {
+    const merlin = await coreUser(s, 'merlin@camelot.bt', { isSuperuser: true, isVerified: true });
+    // As after a second step: the flag is on, the session holds admin.
+    await s.container.repos.users.setMfaEnabled(merlin.id, true);
+    const tokens = await s.container.sessions.startSession((await s.container.repos.users.findById(merlin.id))!, { profile: 'users' });
+    expect(tokens.scope).toContain('admin');
+    const c = pagesClient(s);
+    c.jar.set('tessera_auth', tokens.accessToken);
+    expect((await c.get('/admin')).statusCode).toBe(200);
+    await s.container.repos.users.setMfaEnabled(merlin.id, false);
+    expect((await c.get('/admin')).statusCode).toBe(403);
+    expect((await s.app.inject({ url: '/users', headers: { authorization: `Bearer ${tokens.accessToken}` } })).statusCode).toBe(403);
+  });
+});

@@ -42,7 +42,7 @@ export async function hostedPages(app: FastifyInstance, { container }: { contain
   const stylesheet = loadAsset('pages.css', 'text/css; charset=utf-8');
   // The one script (passkeys: WebAuthn needs JavaScript); every other page works without it.
   const script = loadAsset('passkeys.js', 'text/javascript; charset=utf-8');
-  app.decorateReply('page', pageRenderer({ product: config.productName, stylesheet: stylesheet.path, script: script.path }));
+  app.decorateReply('page', pageRenderer({ product: config.productName, stylesheet: stylesheet.path, script: script.path, scopePolicy: container.scopePolicy }));
   for (const asset of [stylesheet, script]) {
     app.get(asset.path, { schema: { hide: true } }, async (_req, reply) =>
       reply.header('cache-control', 'public, max-age=31536000, immutable').type(asset.type).send(asset.body));

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Container } from '../../container.js';
 import { accountStanding } from '../../core/account-standing.js';
+import { actsAsAdmin, type ScopePolicy } from '../../core/scopes.js';
 import { DomainError } from '../../core/errors.js';
 import type { TokenSet } from '../../core/sessions.js';
 import { AUTH_COOKIE } from '../faces/users/guard.js';
@@ -40,9 +41,9 @@ export async function loadSession(container: Container, req: FastifyRequest): Pr
   }
 }
 
-/** Whether the signed-in person may use the admin console: a superuser whose session holds `admin`. */
-export const isAdmin = (req: FastifyRequest): boolean =>
-  !!req.currentUser?.isSuperuser && !!req.principal?.scope.includes('admin');
+/** Whether the signed-in person may use the admin console: the admin routes' own rule (TESSERA_MFA_REQUIRED included). */
+export const isAdmin = (req: FastifyRequest, policy: ScopePolicy): boolean =>
+  !!req.currentUser && !!req.principal && actsAsAdmin(req.currentUser, req.principal.scope, policy);
 
 /**
  * preValidation hook of pages that need a person: anonymous → /login with
@@ -56,7 +57,7 @@ export function requireSignIn(container: Container, need: 'me' | 'admin') {
       const back = req.method === 'GET' ? req.url : need === 'admin' ? '/admin' : '/account';
       return reply.redirect(`/login?return_to=${encodeURIComponent(back)}`, 303);
     }
-    if (need === 'admin' && !isAdmin(req)) throw new PageForbidden();
+    if (need === 'admin' && !isAdmin(req, container.scopePolicy)) throw new PageForbidden();
     return undefined;
   };
 }

@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ScopePolicy } from '../../core/scopes.js';
 import { isAdmin } from './page-session.js';
 
 /** What a form page needs to render itself again after a failure (see page-errors.ts). */
@@ -20,7 +21,7 @@ declare module 'fastify' {
   }
 }
 
-export interface PageGlobals { product: string; stylesheet: string; script: string }
+export interface PageGlobals { product: string; stylesheet: string; script: string; scopePolicy: ScopePolicy }
 
 /** Form fields never echoed back into a page: secrets (passwords, tokens, codes) and the CSRF token. */
 const SECRET_FIELD = /password|token|code|secret|_csrf/i;
@@ -38,7 +39,7 @@ export function pageRenderer(globals: PageGlobals) {
     const req = this.request;
     return this.view(view, {
       ...globals, title, values: {}, error: null, notice: null, ...data,
-      csrf: this.generateCsrf(), user: req.currentUser, admin: isAdmin(req),
+      csrf: this.generateCsrf(), user: req.currentUser, admin: isAdmin(req, globals.scopePolicy),
     });
   };
 }

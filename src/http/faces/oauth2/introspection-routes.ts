@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Container } from '../../../container.js';
-import { holdsAdmin, parseScope } from '../../../core/scopes.js';
+import { actsAsAdmin, parseScope } from '../../../core/scopes.js';
 import { clientOf } from '../../client-context.js';
 import { callerGuard } from './guard.js';
 import { param, required } from './params.js';
@@ -34,7 +34,7 @@ export async function introspectionRoutes(base: FastifyInstance, { container }: 
   }, async (req, reply) => {
     const by = req.principal!;
     // Only a superuser whose token holds `admin` may revoke other users' tokens.
-    const isAdmin = holdsAdmin(req.currentUser!, container.scopePolicy) && by.scope.includes('admin');
+    const isAdmin = actsAsAdmin(req.currentUser!, by.scope, container.scopePolicy);
     await tokenRevocation.revoke(required(req.body as Record<string, unknown>, 'token'), { userId: by.userId, isAdmin }, clientOf(req));
     // RFC 7009 §2.2: 200 and nothing to say, whatever the token was.
     return (reply as FastifyReply).code(200).send();

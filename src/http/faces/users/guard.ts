@@ -1,7 +1,7 @@
 import type { FastifyRequest, preValidationHookHandler } from 'fastify';
 import type { Container } from '../../../container.js';
 import { Forbidden, InvalidToken } from '../../../core/errors.js';
-import { holdsAdmin } from '../../../core/scopes.js';
+import { actsAsAdmin } from '../../../core/scopes.js';
 import type { Principal } from '../../../core/sessions.js';
 import type { UserRecord } from '../../../store/repos/index.js';
 import { authHook } from '../../plugins/auth-hook.js';
@@ -37,7 +37,7 @@ export function userGuard(container: Container, need: 'me' | 'admin' | 'any'): p
     unverified: () => new Forbidden(),
     admit(principal, user) {
       if (need === 'me' && !principal.scope.includes('me')) throw new Forbidden();
-      if (need === 'admin' && !(holdsAdmin(user, container.scopePolicy) && principal.scope.includes('admin'))) throw new Forbidden();
+      if (need === 'admin' && !actsAsAdmin(user, principal.scope, container.scopePolicy)) throw new Forbidden();
     },
   });
 }
