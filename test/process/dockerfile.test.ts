@@ -127,7 +127,7 @@ describe.runIf(process.versions.node.split('.')[0] === imageNode)('the Dockerfil
     const npmPort = await freePort();
     const npm = runCommand('npm', ['run', 'start:prod'], { ...env, TESSERA_PORT: String(npmPort) }, runtime);
     await waitFor(`http://127.0.0.1:${npmPort}/readyz`, npm, 60_000);
-    const pid = serverPid(npm);
+    const pid = await serverPid(npm);
     npm.child.kill('SIGTERM');
     await npm.exited;
     for (let i = 0; i < 50 && isRunning(pid); i++) await new Promise((r) => setTimeout(r, 100));

@@ -23,7 +23,7 @@ describe.each([
     const env = { TESSERA_DATABASE_URL: `sqlite:${join(tmp.dir, 'tessera.db')}`, TESSERA_PORT: String(port), TESSERA_MAIL_OUTBOX: join(tmp.dir, 'outbox') };
     const npm = runCommand('npm', npmArgs, env, ROOT);
     await waitFor(`http://127.0.0.1:${port}/healthz`, npm, 60_000);
-    const pid = serverPid(npm);
+    const pid = await serverPid(npm);
     expect(pid).not.toBe(npm.child.pid);
     npm.child.kill('SIGTERM');
     await npm.exited;

@@ -76,9 +76,16 @@ export function isRunning(pid: number): boolean {
   }
 }
 
-/** The pid the server logged in its start-up line (pino writes `pid` on every line). */
-export function serverPid(p: Proc): number {
-  const line = p.stdout().split('\n').find((l) => l.includes('"tessera started"'));
-  if (!line) throw new Error(`no start-up line:\n${p.stdout()}${p.stderr()}`);
-  return (JSON.parse(line) as { pid: number }).pid;
+/**
+ * The pid the server logged: pino writes `pid` on every line, so the first
+ * will do. Waits for it: /healthz can answer before the pipe delivers it.
+ */
+export async function serverPid(p: Proc, timeoutMs = 10_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const line = p.stdout().split('\n').find((l) => l.startsWith('{"level"'));
+    if (line) return (JSON.parse(line) as { pid: number }).pid;
+    if (Date.now() > deadline) throw new Error(`no log line from the server:\n${p.stdout()}${p.stderr()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
