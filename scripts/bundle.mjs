@@ -41,6 +41,10 @@ await build({
   // themselves are in the repository, not copied into the map.
   sourcemap: 'linked',
   sourcesContent: false,
+  // Whitespace and comments only (names stay, so traces read without the map too). V8 keeps every
+  // module's source in memory: ~0.75 MB instead of 1.1, and all ASCII, where one non-Latin-1
+  // character left in a comment had made it a two-byte string of 2.1 MB (docs/benchmarks.md, round 8).
+  minifyWhitespace: true,
   logLevel: 'warning',
 });
 
