@@ -150,7 +150,7 @@ const mixed = env.BENCH_MIXED === '1' ? await runMixed({ params, pgUrl, serverEn
 const loadAfter = loadavg();
 
 const summary = [...goalLines(rows), ...comparisonLines(rows), ...(mixed ? mixedLines(mixed) : [])];
-process.stdout.write(`\n${rows.length > 0 ? consoleTable(rows) : ''}\n\n${summary.join('\n')}\n`);
+process.stdout.write(`\n${rows.length > 0 ? `${consoleTable(rows)}\n\n` : ''}${summary.join('\n')}\n`);
 
 if (process.argv.includes('--write')) {
   const file = join(ROOT, 'docs/benchmarks.md');

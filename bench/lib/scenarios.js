@@ -29,7 +29,7 @@ async function oauth2TokenOf(base, email) {
   return token;
 }
 
-export const SCENARIOS = {
+const ALL = {
   /** Reference, not a goal: the same stack (hooks, security headers, logger) with no auth and no database. */
   healthz: {
     title: 'GET /healthz (reference: stack only)',
@@ -162,3 +162,7 @@ export const SCENARIOS = {
   ...WEBHOOK_SCENARIOS,
   ...PEER_SCENARIOS,
 };
+
+/** Run order: each new row beside the one it extends (login-webhook after login). */
+export const SCENARIOS = Object.fromEntries(['healthz', 'me', 'me-50c', 'me-opaque', 'introspect', 'refresh', 'login', 'login-webhook', 'register',
+  'mfa-verify', 'page-login', 'webhook-dispatch', ...Object.keys(PEER_SCENARIOS)].map((n) => [n, ALL[n]]));
