@@ -11,16 +11,34 @@ function cannon(opts) {
 /**
  * A warm-up run (discarded: JIT, connection set-up, caches), then the
  * measured run. Autocannon runs in this process, on the same two cores, for
- * the baseline and for Tessera alike.
+ * the baseline and for Tessera alike. With `amount` (and `warmupAmount`) a run
+ * is that many requests instead of a duration, timed here from the start to
+ * the last response (autocannon itself only notices the end at its next
+ * one-second tick).
  */
-export async function measure(base, request, { pid, connections, duration, warmup }) {
+export async function measure(base, request, { pid, connections, duration, warmup, amount, warmupAmount }) {
   const opts = { url: base, connections, pipelining: 1, timeout: 10, ...request };
-  if (warmup > 0) await cannon({ ...opts, duration: warmup });
-  const cpu = cpuWindow(pid);
-  const r = await cannon({ ...opts, duration });
-  const usage = cpu.end();
+  if (amount ? warmupAmount > 0 : warmup > 0) await cannon({ ...opts, ...(amount ? { amount: warmupAmount } : { duration: warmup }) });
+  let answered = 0;
+  let last;
+  let usage;
+  let cpu;
+  const timed = (req) => ({
+    ...req,
+    onResponse(...args) {
+      if (++answered === amount) { last = performance.now(); usage = cpu.end(); }
+      return req.onResponse?.(...args);
+    },
+  });
+  const measured = amount ? { ...opts, amount, requests: opts.requests.map(timed) } : { ...opts, duration };
+  cpu = cpuWindow(pid);
+  const t0 = performance.now();
+  const r = await cannon(measured);
+  const seconds = amount ? ((last ?? performance.now()) - t0) / 1000 : r.duration;
+  usage ??= cpu.end();
   return {
-    rps: r.requests.total / r.duration,
+    rps: r.requests.total / seconds,
+    seconds,
     total: r.requests.total,
     p50: r.latency.p50,
     p99: r.latency.p99,

@@ -2,52 +2,34 @@
 // (a 404 means the face is not built or not mounted: the scenario is skipped, loudly), and returns the
 // autocannon request for Tessera plus a same-shaped static request for the bare baseline.
 import { randomBytes } from 'node:crypto';
+import { FORM, JSON_TYPE, PASSWORD, bareOf, call, expect, login, newUser, routeMissing } from './client.js';
+import { MFA_SCENARIOS } from './mfa-scenario.js';
+import { WEBHOOK_SCENARIOS } from './webhook-scenarios.js';
+import { PEER_SCENARIOS } from './peer-scenarios.js';
 
-const FORM = 'application/x-www-form-urlencoded';
-const JSON_TYPE = 'application/json';
-const PASSWORD = 'bench-correct-horse-battery';
-
-async function call(base, method, path, { form, json, token } = {}) {
-  const headers = {};
-  let body;
-  if (form) { headers['content-type'] = FORM; body = new URLSearchParams(form).toString(); }
-  if (json) { headers['content-type'] = JSON_TYPE; body = JSON.stringify(json); }
-  if (token) headers.authorization = `Bearer ${token}`;
-  const res = await fetch(base + path, { method, headers, body });
-  const text = await res.text();
-  let data;
-  try { data = JSON.parse(text); } catch { data = text; }
-  return { status: res.status, bytes: Buffer.byteLength(text), data };
+/** GET /users/me with a bearer token `tokenOf(base, email)` gives for a new user. */
+function meWith(tokenOf) {
+  return async (base) => {
+    const email = await newUser(base);
+    const token = await tokenOf(base, email);
+    const probe = await call(base, 'GET', '/users/me', { token });
+    const skip = routeMissing(probe, 'GET /users/me');
+    if (skip) return { skip };
+    expect(probe, 200, 'GET /users/me');
+    const req = { method: 'GET', path: '/users/me', headers: { authorization: `Bearer ${token}` } };
+    return { bytes: probe.bytes, tessera: { requests: [req] }, bare: { requests: [bareOf(req)] } };
+  };
+}
+const jwtOf = async (base, email) => (await login(base, email)).access_token;
+/** The oauth2 face's password grant: with TESSERA_OAUTH2_TOKEN_FORMAT=opaque, a UUID, not a JWT. */
+async function oauth2TokenOf(base, email) {
+  const res = expect(await call(base, 'POST', '/oauth/token', { form: { grant_type: 'password', username: email, password: PASSWORD } }), 200, 'password grant');
+  const token = res.data.access_token;
+  if (!/^[0-9a-f-]{36}$/.test(token)) throw new Error('the password grant did not issue an opaque token');
+  return token;
 }
 
-function expect(res, status, what) {
-  if (res.status !== status) throw new Error(`${what}: expected ${status}, got ${res.status} ${JSON.stringify(res.data).slice(0, 200)}`);
-  return res;
-}
-
-const uniqueEmail = (tag) => `${tag}-${randomBytes(6).toString('hex')}@bench.example`;
-
-async function newUser(base) {
-  const email = uniqueEmail('user');
-  expect(await call(base, 'POST', '/auth/register', { json: { email, password: PASSWORD } }), 201, 'register');
-  return email;
-}
-
-async function login(base, email) {
-  return expect(await call(base, 'POST', '/auth/jwt/login', { form: { username: email, password: PASSWORD } }), 200, 'login').data;
-}
-
-/** A probe that 404s means the route does not exist in this build. */
-function routeMissing(res, route) {
-  return res.status === 404 ? `${route} answered 404: its face is not built or not mounted in this build` : undefined;
-}
-
-/** Static request of the same method, headers and body size, for the baseline. */
-function bareOf(req, body) {
-  return { method: req.method, path: req.path, headers: req.headers, ...(body !== undefined ? { body } : {}) };
-}
-
-export const SCENARIOS = {
+const ALL = {
   /** Reference, not a goal: the same stack (hooks, security headers, logger) with no auth and no database. */
   healthz: {
     title: 'GET /healthz (reference: stack only)',
@@ -60,18 +42,16 @@ export const SCENARIOS = {
   },
 
   /** An authenticated read: JWT check (cache), revocation check, user row, UserRead. */
-  me: {
-    title: 'GET /users/me with a JWT',
-    async prepare(base) {
-      const email = await newUser(base);
-      const { access_token: token } = await login(base, email);
-      const probe = await call(base, 'GET', '/users/me', { token });
-      const skip = routeMissing(probe, 'GET /users/me');
-      if (skip) return { skip };
-      expect(probe, 200, 'GET /users/me');
-      const req = { method: 'GET', path: '/users/me', headers: { authorization: `Bearer ${token}` } };
-      return { bytes: probe.bytes, tessera: { requests: [req] }, bare: { requests: [bareOf(req)] } };
-    },
+  me: { title: 'GET /users/me with a JWT', prepare: meWith(jwtOf) },
+
+  /** The same read under five times the connections (the baseline too). */
+  'me-50c': { title: 'GET /users/me with a JWT, 50 connections', connections: 50, prepare: meWith(jwtOf) },
+
+  /** The same read with an opaque oauth2 token: looked up by its SHA-256 once, then from memory. */
+  'me-opaque': {
+    title: 'GET /users/me with an opaque oauth2 token',
+    env: { TESSERA_OAUTH2_TOKEN_FORMAT: 'opaque' },
+    prepare: meWith(oauth2TokenOf),
   },
 
   /** RFC 7662 introspection of another user's access token by an authenticated caller. */
@@ -165,4 +145,24 @@ export const SCENARIOS = {
       return { bytes: probe.bytes, tessera: { requests: [req] }, bare: { requests: [bareOf(req, body())] } };
     },
   },
+  /** A hosted page: the sign-in form (template render, CSRF token and cookie). */
+  'page-login': {
+    title: 'GET /login (hosted page)',
+    async prepare(base) {
+      const probe = await call(base, 'GET', '/login');
+      const skip = routeMissing(probe, 'GET /login (TESSERA_PAGES off?)');
+      if (skip) return { skip };
+      expect(probe, 200, 'GET /login');
+      const req = { method: 'GET', path: '/login' };
+      return { bytes: probe.bytes, tessera: { requests: [req] }, bare: { requests: [bareOf(req)] } };
+    },
+  },
+
+  ...MFA_SCENARIOS,
+  ...WEBHOOK_SCENARIOS,
+  ...PEER_SCENARIOS,
 };
+
+/** Run order: each new row beside the one it extends (login-webhook after login). */
+export const SCENARIOS = Object.fromEntries(['healthz', 'me', 'me-50c', 'me-opaque', 'introspect', 'refresh', 'login', 'login-webhook', 'register',
+  'mfa-verify', 'page-login', 'webhook-dispatch', ...Object.keys(PEER_SCENARIOS)].map((n) => [n, ALL[n]]));
