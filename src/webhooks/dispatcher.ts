@@ -48,6 +48,8 @@ export function createWebhookDispatcher(o: DispatcherOptions): WebhookDispatcher
   let timer: NodeJS.Timeout | undefined;
   let polling: Promise<void> | undefined;
   let backlog = false;
+  // A wake-up asked for while a poll runs: that poll claimed before the slot freed, so poll again after it.
+  let again = false;
 
   async function attempt(d: WebhookDeliveryRecord): Promise<void> {
     const endpoint = await o.repo.findEndpoint(d.endpointId);
@@ -79,8 +81,9 @@ export function createWebhookDispatcher(o: DispatcherOptions): WebhookDispatcher
   function run(d: WebhookDeliveryRecord): void {
     const p = attempt(d).catch(o.onError).finally(() => {
       active.delete(p);
-      // A full batch may have left more due rows behind: claim again as soon as a slot frees.
-      if (backlog && !abort.signal.aborted) { backlog = false; void tick(); }
+      // A full batch may have left more due rows behind: claim again as soon as a slot frees (every
+      // slot: the flag stays up until a poll finds fewer due rows than free slots).
+      if (backlog && !abort.signal.aborted) wake();
     });
     active.add(p);
   }
@@ -96,8 +99,17 @@ export function createWebhookDispatcher(o: DispatcherOptions): WebhookDispatcher
 
   function tick(): Promise<void> {
     // One poll at a time per instance; a tick during a poll waits for it.
-    polling ??= poll().catch(o.onError).finally(() => { polling = undefined; });
+    polling ??= poll().catch(o.onError).finally(() => {
+      polling = undefined;
+      if (again) { again = false; void tick(); }
+    });
     return polling;
+  }
+
+  /** Claims more now, or right after the poll in progress (which may have run before a slot freed). */
+  function wake(): void {
+    if (polling) again = true;
+    else void tick();
   }
 
   return {

@@ -5,8 +5,8 @@ import type { StoredAuditEvent } from '../../src/webhooks/outbox.js';
 
 export interface Received { headers: IncomingHttpHeaders; body: string; at: number }
 
-/** A webhook receiver on loopback: records every request and answers `answer(n)` for the n-th (0-based). */
-export async function startReceiver(answer: (n: number) => number = () => 204) {
+/** A webhook receiver on loopback: records every request and answers `answer(n)` for the n-th (0-based), which may take its time. */
+export async function startReceiver(answer: (n: number) => number | Promise<number> = () => 204) {
   const received: Received[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -14,8 +14,10 @@ export async function startReceiver(answer: (n: number) => number = () => 204) {
     req.on('end', () => {
       const n = received.length;
       received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() });
-      res.statusCode = answer(n);
-      res.end();
+      void Promise.resolve(answer(n)).then((status) => {
+        res.statusCode = status;
+        res.end();
+      });
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -28,7 +28,7 @@ describe.each(DIALECTS)('webhook delivery (%s)', (dialect) => {
   afterEach(async () => { for (const c of cleanups.splice(0).reverse()) await c(); });
   afterAll(async () => { await s.close(); });
 
-  async function receiver(answer?: (n: number) => number) {
+  async function receiver(answer?: (n: number) => number | Promise<number>) {
     const r = await startReceiver(answer);
     cleanups.push(r.close);
     return r;
@@ -105,6 +105,28 @@ describe.each(DIALECTS)('webhook delivery (%s)', (dialect) => {
     await eventually(async () => (await deliveries(t, token, id))[0]?.attempts === 1, 3000);
     expect((await deliveries(t, token, id))[0]).toMatchObject({ status: 'pending', last_status: null });
     expect(r.received).toHaveLength(0);
+  });
+
+  it('a backlog drains at full concurrency without waiting for the next poll', async () => {
+    // One poll a minute: after the first claim only freed slots can claim more.
+    const t = await startServer(dialect, ALLOW, { webhooks: { pollMs: 60_000, scheduleScale: 0.01, endpointPollMs: 100, concurrency: 3 } });
+    cleanups.push(t.close);
+    const token = (await superuser(t)).token;
+    // The receiver answers in threes: a request waits until three are in flight, so the backlog
+    // only drains if every freed slot is filled again at once.
+    let held: (() => void)[] = [];
+    const slow = await receiver(async () => {
+      await new Promise<void>((release) => {
+        held.push(release);
+        if (held.length === 3) { for (const r of held) r(); held = []; }
+      });
+      return 204;
+    });
+    const { id } = await endpoint(t, token, slow.url);
+    for (let i = 0; i < 30; i++) await t.container.webhookOutbox.enqueue(t.container.db, auditEvent());
+    await t.container.webhookDispatcher.tick();
+    await eventually(async () => (await deliveries(t, token, id)).every((d) => d.status === 'delivered'), 5000);
+    expect(slow.received).toHaveLength(30);
   });
 
   it('410 Gone disables the endpoint and gives up its deliveries', async () => {
