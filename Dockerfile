@@ -18,10 +18,7 @@ RUN npm prune --omit=dev --no-audit --no-fund
 
 # Runtime stage: production dependencies and dist/ only, as the unprivileged `node` user.
 FROM node:20-bookworm-slim
-# UV_THREADPOOL_SIZE: argon2 hashes run on the libuv pool, two of its threads kept for other work
-# (docs/configuration.md); 16 lets up to 14 cores hash. Node reads it at start, so it is set here.
 ENV NODE_ENV=production \
-    UV_THREADPOOL_SIZE=16 \
     TESSERA_HOST=0.0.0.0 \
     TESSERA_PORT=8000 \
     TESSERA_DATABASE_URL=sqlite:/data/tessera.db

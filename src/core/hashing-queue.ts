@@ -1,6 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { availableParallelism } from 'node:os';
-import { hashThreadsAvailable } from '../crypto/argon2-threads.js';
 import type { PasswordHasher } from '../crypto/password-hasher.js';
 import { Overloaded } from './errors.js';
 
@@ -30,12 +29,11 @@ export function chargeHashingTo<T>(owner: HashingOwner, fn: () => T): T {
 }
 
 /**
- * One hash per core: more at once adds no throughput, only memory (each hash
- * holds its memory cost); never more than the libuv pool can run beside its
- * other work (argon2-threads.ts).
+ * One argon2 thread per core: more at once adds no throughput, only memory
+ * (each hash holds its memory cost).
  */
 export function defaultHashingLimits(): HashingLimits {
-  const concurrency = Math.max(1, Math.min(availableParallelism(), hashThreadsAvailable()));
+  const concurrency = Math.max(1, availableParallelism());
   return { concurrency, maxQueue: 32 * concurrency };
 }
 
