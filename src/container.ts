@@ -201,7 +201,7 @@ export async function createContainer(opts: ContainerOptions) {
   const passkeys = createPasskeyService({
     repos, sessions, requireVerified: config.requireVerified, audit, now,
     rp: relyingParty(publicUrl, config.corsOrigins, config.webauthnRpId),
-    onFactorsChanged: async (userId) => { await mfa.syncSecondFactor(userId); },
+    onFactorsChanged: async (userId, tx) => { await mfa.syncSecondFactor(userId, tx); },
   });
   // TOTP secrets are sealed and recovery codes keyed under the server's master key (kept in the
   // database unless TESSERA_OAUTH_TOKEN_KEY is set): always a durable key, never a throwaway one,
@@ -212,7 +212,7 @@ export async function createContainer(opts: ContainerOptions) {
   const mfaLogin = createSecondStep({ ...mfaDeps, sessions });
   const auth = createAuthService({ repos, hasher, sessions, requireVerified: config.requireVerified, audit, secondStep: mfaLogin });
   const introspection = createIntrospection({ repos, sessions, issuer: publicUrl, audience: config.jwtAudience, requireVerified: config.requireVerified, scopePolicy, now });
-  const tokenRevocation = createTokenRevocation({ sessions, audit });
+  const tokenRevocation = createTokenRevocation({ sessions });
   const users = createUserService({ repos, hasher, policy, sessions, audit, now });
   const accountSessions = createAccountSessions({ repos, sessions, audit, now });
   const roles = createRoleService({ repos });
@@ -239,7 +239,7 @@ export async function createContainer(opts: ContainerOptions) {
     /** Where this instance's revocations are announced (Redis channel, or PostgreSQL NOTIFY channel). */
     revocationChannelName: channel,
     sessions, auth, users, roles, accountTokens, introspection, tokenRevocation, socialLogin, passkeys, metrics,
-    /** The audit log (core/audit.ts): record() for every branch that emits events, list() and purge(). */
+    /** The audit log (core/audit.ts): prepare() for events written with their change, record() for the others, list() and purge(). */
     audit, accountSessions, activity,
     /** The hourly purge, run now (tests). */
     purgeExpired,

@@ -50,7 +50,7 @@ export interface AuditLogDeps {
   repo: AuditRepo;
   sinks?: AuditSink[];
   now?: () => number;
-  /** A failed write of an event recorded after its change (logged, never failing the request). */
+  /** A failed write of an event with no change to report (logged, never failing the request). */
   onError?: (err: unknown, type: string) => void;
 }
 
@@ -61,8 +61,10 @@ export const toStoredEvent = (r: AuditEventRecord): StoredAuditEvent => ({
 
 /**
  * The audit log: core records each security event once, where the behaviour lives, never per
- * face. Events are written with their change when it has one statement or transaction (a login's
- * session insert), else right after it.
+ * face. An event that reports a change is written in the change's own statement or transaction:
+ * a login's session insert (prepare()), every other change through its unit of work
+ * (unit-of-work.ts, which also uses prepare()). record() is for events that report no change
+ * (failed logins, failed second steps, rate limits): one insert of its own.
  */
 export function createAuditLog(deps: AuditLogDeps) {
   const { repo } = deps;
@@ -96,12 +98,12 @@ export function createAuditLog(deps: AuditLogDeps) {
       try {
         await repo.insert(record, withinFor(record));
       } catch (err) {
-        // The change it reports has happened: a lost event is logged, the request not failed.
+        // There is no change to undo: a lost event is logged, the request (often a refusal) not failed.
         deps.onError?.(err, input.type);
       }
     },
 
-    /** An event to write inside another statement or transaction (a login's session insert, sessions-repo.ts). */
+    /** An event to write inside another statement or transaction (a login's session insert, sessions-repo.ts; a unit of work). */
     prepare(input: AuditEventInput, ctx?: ClientContext): SessionEvent {
       const record = build(input, ctx);
       const within = withinFor(record);

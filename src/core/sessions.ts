@@ -9,6 +9,7 @@ import { looksOpaque, type OpaqueTokens } from './opaque-tokens.js';
 import type { RevocationList } from './revocation-list.js';
 import type { SessionActivity } from './session-activity.js';
 import { effectiveScopes, narrowScopes, type ScopePolicy } from './scopes.js';
+import { unitOfWork, type Work } from './unit-of-work.js';
 
 export interface TokenSet {
   accessToken: string;
@@ -31,13 +32,13 @@ export interface Principal {
 }
 
 export interface SessionServiceDeps {
-  repos: Pick<Repos, 'sessions' | 'refreshTokens' | 'users'>;
+  repos: Pick<Repos, 'sessions' | 'refreshTokens' | 'users' | 'transaction'>;
   accessTokens: AccessTokens;
   opaqueTokens: OpaqueTokens;
   revocations: RevocationList;
   refreshTtlSeconds: number;
-  /** Records login.succeeded (in the session's own insert), logout, refresh.reuse_detected, session.revoked. */
-  audit: Pick<AuditLog, 'record' | 'prepare'>;
+  /** Records login.succeeded (in the session's own insert), logout, refresh.reuse_detected, session.revoked (each with its change). */
+  audit: Pick<AuditLog, 'prepare'>;
   /** last_used_at, written at most once a minute per session (session-activity.ts). */
   activity?: Pick<SessionActivity, 'used'>;
   scopePolicy?: ScopePolicy;
@@ -65,6 +66,7 @@ export interface EndedBy { reason: string; client?: ClientContext }
 export function createSessionService(deps: SessionServiceDeps) {
   const { repos, accessTokens, opaqueTokens, revocations, audit, activity } = deps;
   const now = deps.now ?? Date.now;
+  const transact = unitOfWork(repos, audit);
 
   /** A new refresh token: what the client gets, and the row that stores only its hash. */
   function refreshTokenFor(expiresAt: number) {
@@ -114,6 +116,23 @@ export function createSessionService(deps: SessionServiceDeps) {
     await repos.sessions.revoke(sid, at);
   }
 
+  /** Ends session `sid` as part of `work`; the revocation list (memory, other instances) hears of it once committed. */
+  async function endSessionIn(work: Work, sid: string): Promise<void> {
+    const at = now();
+    await work.repos.sessions.revoke(sid, at);
+    work.afterCommit(() => revocations.add(sid, at));
+  }
+
+  /** endUserSessions() as part of `work` (a password change, a deletion: the change that ends them). */
+  async function endUserSessionsIn(work: Work, userId: string, exceptSid?: string, by?: EndedBy): Promise<number> {
+    const at = now();
+    const ended = await work.repos.sessions.revokeAllForUser(userId, at, exceptSid);
+    work.afterCommit(() => { for (const sid of ended) revocations.add(sid, at); });
+    if (exceptSid) await work.repos.sessions.adoptCredentialsVersion(exceptSid, userId);
+    if (by && ended.length > 0) await work.record({ type: 'session.revoked', userId, detail: { session_ids: ended, reason: by.reason } }, by.client);
+    return ended.length;
+  }
+
   return {
     /**
      * Opens a session for a user whose password was just checked: the access token is `fresh`.
@@ -154,8 +173,10 @@ export function createSessionService(deps: SessionServiceDeps) {
       const at = now();
       if (!t || t.sessionRevokedAt !== null || t.expiresAt <= at) throw new InvalidRefreshToken();
       const reused = async () => {
-        await endSession(t.sessionId);
-        await audit.record({ type: 'refresh.reuse_detected', userId: t.userId, detail: { session_id: t.sessionId } }, opts.client);
+        await transact(async (work) => {
+          await endSessionIn(work, t.sessionId);
+          await work.record({ type: 'refresh.reuse_detected', userId: t.userId, detail: { session_id: t.sessionId } }, opts.client);
+        });
         return new RefreshTokenReused();
       };
       if (t.sessionRotating && t.usedAt !== null) throw await reused();
@@ -228,21 +249,34 @@ export function createSessionService(deps: SessionServiceDeps) {
       throw err;
     },
 
+    /** Ends a session with no event (a refresh that finds its session dead). */
     endSession,
+
+    /** Ends session `sid` of `userId` with a session.revoked event naming it (token revocation). */
+    async revokeSession(sid: string, userId: string, by: EndedBy): Promise<void> {
+      await transact(async (work) => {
+        await endSessionIn(work, sid);
+        await work.record({ type: 'session.revoked', userId, detail: { session_ids: [sid], reason: by.reason } }, by.client);
+      });
+    },
 
     /** Ends live session `sid` of `userId` (the sessions API), with a session.revoked event; false when there is none. */
     async endOwnedSession(userId: string, sid: string, by: EndedBy): Promise<boolean> {
-      const at = now();
-      if (!(await repos.sessions.revokeOwned(sid, userId, at))) return false;
-      revocations.add(sid, at);
-      await audit.record({ type: 'session.revoked', userId, detail: { session_ids: [sid], reason: by.reason } }, by.client);
-      return true;
+      return transact(async (work) => {
+        const at = now();
+        if (!(await work.repos.sessions.revokeOwned(sid, userId, at))) return false;
+        work.afterCommit(() => revocations.add(sid, at));
+        await work.record({ type: 'session.revoked', userId, detail: { session_ids: [sid], reason: by.reason } }, by.client);
+        return true;
+      });
     },
 
     /** Ends the caller's own session (logout on any face), with its `logout` event. */
     async logout(principal: Pick<Principal, 'sid' | 'userId'>, client?: ClientContext): Promise<void> {
-      await endSession(principal.sid);
-      await audit.record({ type: 'logout', userId: principal.userId, detail: { session_id: principal.sid } }, client);
+      await transact(async (work) => {
+        await endSessionIn(work, principal.sid);
+        await work.record({ type: 'logout', userId: principal.userId, detail: { session_id: principal.sid } }, client);
+      });
     },
 
     /**
@@ -250,14 +284,10 @@ export function createSessionService(deps: SessionServiceDeps) {
      * the change moved the user's credentials version; the kept session moves to that version.
      * Returns how many ended. With `by`, an explicit revocation: one session.revoked event names them.
      */
-    async endUserSessions(userId: string, exceptSid?: string, by?: EndedBy): Promise<number> {
-      const at = now();
-      const ended = await repos.sessions.revokeAllForUser(userId, at, exceptSid);
-      for (const sid of ended) revocations.add(sid, at);
-      if (exceptSid) await repos.sessions.adoptCredentialsVersion(exceptSid, userId);
-      if (by && ended.length > 0) await audit.record({ type: 'session.revoked', userId, detail: { session_ids: ended, reason: by.reason } }, by.client);
-      return ended.length;
-    },
+    endUserSessions: (userId: string, exceptSid?: string, by?: EndedBy): Promise<number> =>
+      transact((work) => endUserSessionsIn(work, userId, exceptSid, by)),
+
+    endUserSessionsIn,
   };
 }
 

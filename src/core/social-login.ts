@@ -3,7 +3,7 @@ import { randomToken, safeEqual } from '../crypto/random-token.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { Repos, UserRecord } from '../store/repos/index.js';
 import { normalizeLogin } from '../store/repos/index.js';
-import type { AuditRecorder, ClientContext } from './audit.js';
+import type { AuditLog, ClientContext } from './audit.js';
 import { safeErrorCode, type IdentityProvider, type ProviderIdentity } from './identity-provider.js';
 import {
   InvalidCredentials, OAuthEmailUnavailable, OAuthInvalidState, OAuthProviderError, OAuthUserAlreadyExists,
@@ -12,6 +12,7 @@ import {
 } from './errors.js';
 import type { SessionService, TokenSet } from './sessions.js';
 import type { UserService } from './users.js';
+import { unitOfWork } from './unit-of-work.js';
 
 /** How long a browser has to come back from the provider. */
 export const FLOW_TTL_SECONDS = 600;
@@ -32,7 +33,7 @@ interface Flow {
 }
 
 export interface SocialLoginDeps {
-  repos: Pick<Repos, 'users' | 'oauthAccounts' | 'passkeys'>;
+  repos: Pick<Repos, 'users' | 'oauthAccounts' | 'passkeys' | 'transaction'>;
   users: UserService;
   sessions: SessionService;
   providers: ReadonlyMap<string, IdentityProvider>;
@@ -41,7 +42,8 @@ export interface SocialLoginDeps {
   /** Seals the flow the browser carries in a cookie. */
   flowBox: SecretBox;
   requireVerified: boolean;
-  audit: AuditRecorder;
+  /** Each change's events are written in its transaction (core/unit-of-work.ts). */
+  audit: Pick<AuditLog, 'prepare'>;
   /** The second step of a login (core/mfa/second-step.ts): a provider does not stand in for the user's second factor. */
   secondStep?: { challenge(user: UserRecord, opts: { backend: string }, ctx?: ClientContext): Promise<MfaChallenge> };
   now?: () => number;
@@ -63,6 +65,7 @@ const usableEmail = (e: string | null): string | null => (e && e.length <= 320 &
 export function createSocialLoginService(deps: SocialLoginDeps) {
   const { repos, users, sessions, providers, tokenBox, flowBox } = deps;
   const now = deps.now ?? Date.now;
+  const transact = unitOfWork(repos, deps.audit);
 
   function provider(name: string): IdentityProvider {
     const p = providers.get(name);
@@ -108,10 +111,12 @@ export function createSocialLoginService(deps: SocialLoginDeps) {
     const at = now();
     const emailVerified = user.isVerified
       || (id.emailVerified && id.email !== null && user.email !== null && normalizeLogin(id.email) === normalizeLogin(user.email));
-    if (await repos.oauthAccounts.insert({ id: randomUUID(), userId: user.id, provider: name, accountId: id.accountId, createdAt: at, emailVerified, ...sealedTokens(id) })) {
-      await deps.audit.record({ type: 'social.linked', userId: user.id, detail: { provider: name, email_verified: emailVerified } }, client);
-      return user;
-    }
+    const linked = await transact(async (work) => {
+      if (!(await work.repos.oauthAccounts.insert({ id: randomUUID(), userId: user.id, provider: name, accountId: id.accountId, createdAt: at, emailVerified, ...sealedTokens(id) }))) return false;
+      await work.record({ type: 'social.linked', userId: user.id, detail: { provider: name, email_verified: emailVerified } }, client);
+      return true;
+    });
+    if (linked) return user;
     if (undoCreate) await repos.users.delete(user.id);
     const winner = await repos.oauthAccounts.findByIdentity(name, id.accountId);
     if (!winner || (!undoCreate && winner.userId !== user.id)) throw new OAuthUserAlreadyExists();
@@ -190,8 +195,10 @@ export function createSocialLoginService(deps: SocialLoginDeps) {
       const target = linked.find((a) => a.id === id);
       if (!target) throw new SocialIdentityNotFound();
       if (user.passwordHash === null && passkeys === 0 && linked.length === 1) throw new LastSignInMethod();
-      if (!(await repos.oauthAccounts.deleteForUser(userId, id))) throw new SocialIdentityNotFound();
-      await deps.audit.record({ type: 'social.unlinked', userId, detail: { provider: target.provider, count: 1, reason: 'user' } }, client);
+      await transact(async (work) => {
+        if (!(await work.repos.oauthAccounts.deleteForUser(userId, id))) throw new SocialIdentityNotFound();
+        await work.record({ type: 'social.unlinked', userId, detail: { provider: target.provider, count: 1, reason: 'user' } }, client);
+      });
     },
   };
 }

@@ -1,10 +1,10 @@
-import type { AuditRecorder, ClientContext } from './audit.js';
+import type { ClientContext } from './audit.js';
 import { looksOpaque } from './opaque-tokens.js';
 import type { SessionService } from './sessions.js';
 
 export interface TokenRevocationDeps {
-  sessions: Pick<SessionService, 'findRefreshToken' | 'endSession' | 'verifyAccess'>;
-  audit: AuditRecorder;
+  /** Ends the session with its session.revoked event, in one transaction. */
+  sessions: Pick<SessionService, 'findRefreshToken' | 'revokeSession' | 'verifyAccess'>;
 }
 
 /** Who asks for a revocation: a user may end their own sessions, an admin anyone's. */
@@ -40,8 +40,7 @@ export function createTokenRevocation(deps: TokenRevocationDeps) {
     async revoke(token: string, by: Revoker, client?: ClientContext): Promise<void> {
       const found = await locate(token);
       if (!found || (found.userId !== by.userId && !by.isAdmin)) return;
-      await sessions.endSession(found.sid);
-      await deps.audit.record({ type: 'session.revoked', userId: found.userId, detail: { session_ids: [found.sid], reason: 'token_revocation' } }, client);
+      await sessions.revokeSession(found.sid, found.userId, { reason: 'token_revocation', ...(client ? { client } : {}) });
     },
   };
 }

@@ -12,6 +12,7 @@ export interface UpdateFacts { emailChanged: boolean; passwordChanged: boolean; 
 /**
  * One event per fact of an update: email.changed (old and new address), password.changed,
  * user.deactivated, and user.updated naming the other fields that changed, with their new values.
+ * `audit` is the update's unit of work (unit-of-work.ts): the events commit with the update.
  */
 export async function recordUserUpdate(audit: AuditRecorder, before: UserRecord, after: UserRecord, what: UpdateFacts, client: ClientContext): Promise<void> {
   const userId = after.id;

@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { PasswordHasher } from '../crypto/password-hasher.js';
-import type { Repos, UserListQuery, UserPatch, UserRecord } from '../store/repos/index.js';
+import type { Repos, TxRepos, UserListQuery, UserPatch, UserRecord } from '../store/repos/index.js';
 import { normalizeLogin } from '../store/repos/index.js';
 import { UniqueViolation } from '../store/unique-violation.js';
-import type { AuditRecorder, ClientContext } from './audit.js';
+import type { AuditLog, ClientContext } from './audit.js';
 import { recordUserUpdate } from './user-events.js';
 import { FreshTokenRequired, InvalidIdentifier, LastSuperuser, UserAlreadyExists, UserNotFound, WrongPassword } from './errors.js';
 import { normalizePassword, type PasswordPolicy } from './password-policy.js';
 import type { Principal, SessionService } from './sessions.js';
+import { unitOfWork } from './unit-of-work.js';
 import { prepareUsername } from './username-rule.js';
 
 /** How logins are compared (case- and width-insensitive); faces key rate limits by it. */
@@ -46,11 +47,12 @@ export interface AccountChanges extends UserChanges {
 }
 
 export interface UserServiceDeps {
-  repos: Pick<Repos, 'users' | 'purposeTokens' | 'roles'>;
+  repos: Pick<Repos, 'users' | 'purposeTokens' | 'roles' | 'transaction'>;
   hasher: PasswordHasher;
   policy: PasswordPolicy;
   sessions: SessionService;
-  audit: AuditRecorder;
+  /** Each change's events are written in its transaction (core/unit-of-work.ts). */
+  audit: Pick<AuditLog, 'prepare'>;
   now?: () => number;
 }
 
@@ -77,6 +79,7 @@ async function unique<T>(write: () => Promise<T>): Promise<T> {
 export function createUserService(deps: UserServiceDeps) {
   const { repos, hasher, policy, sessions, audit } = deps;
   const now = deps.now ?? Date.now;
+  const transact = unitOfWork(repos, audit);
 
   async function get(id: string): Promise<UserRecord> {
     const user = await repos.users.findById(id);
@@ -93,11 +96,13 @@ export function createUserService(deps: UserServiceDeps) {
   const username = (name: string | null | undefined) => (typeof name === 'string' ? prepareUsername(name) : name);
 
   /** Gives the user exactly the roles of these names (unknown names are skipped) and returns the fresh record. */
-  async function assignRoles(id: string, names: string[]): Promise<UserRecord> {
+  async function assignRoles(tx: TxRepos, id: string, names: string[]): Promise<UserRecord> {
     const wanted = new Set(names);
-    const ids = (await repos.roles.listRoles()).filter((r) => wanted.has(r.name)).map((r) => r.id);
-    await repos.users.setRoles(id, ids);
-    return get(id);
+    const ids = (await tx.roles.listRoles()).filter((r) => wanted.has(r.name)).map((r) => r.id);
+    await tx.users.setRoles(id, ids);
+    const user = await tx.users.findById(id);
+    if (!user) throw new UserNotFound();
+    return user;
   }
 
   return {
@@ -137,19 +142,21 @@ export function createUserService(deps: UserServiceDeps) {
     async create(input: NewUser, ctx: CreateContext = {}): Promise<UserRecord> {
       const name = username(input.username) ?? null;
       const password = input.password === null ? null : policy.check(input.password, { ...input, username: name });
+      // Checked and hashed before the insert (and its transaction) so a rejected password never creates a user.
+      const passwordHash = password === null ? null : await hasher.hash(password);
       const at = now();
-      const user = await unique(async () => repos.users.insert({
-        id: randomUUID(), email: input.email ?? null, username: name,
-        // Checked and hashed before the insert so a rejected password never creates a user.
-        passwordHash: password === null ? null : await hasher.hash(password),
-        isActive: input.isActive ?? true, isSuperuser: input.isSuperuser ?? false, isVerified: input.isVerified ?? false,
-        scopes: input.scopes ?? [], createdAt: at, updatedAt: at, firstName: input.firstName ?? null, lastName: input.lastName ?? null,
-      }));
-      const created = input.roles?.length ? await assignRoles(user.id, input.roles) : user;
-      const detail = ctx.selfService ? { ...ctx.detail }
-        : { is_active: created.isActive, is_superuser: created.isSuperuser, is_verified: created.isVerified, scopes: created.scopes, ...ctx.detail };
-      await audit.record({ type: ctx.selfService ? 'user.registered' : 'user.created', userId: created.id, detail }, ctx.client);
-      return created;
+      return transact(async (work) => {
+        const user = await unique(() => work.repos.users.insert({
+          id: randomUUID(), email: input.email ?? null, username: name, passwordHash,
+          isActive: input.isActive ?? true, isSuperuser: input.isSuperuser ?? false, isVerified: input.isVerified ?? false,
+          scopes: input.scopes ?? [], createdAt: at, updatedAt: at, firstName: input.firstName ?? null, lastName: input.lastName ?? null,
+        }));
+        const created = input.roles?.length ? await assignRoles(work.repos, user.id, input.roles) : user;
+        const detail = ctx.selfService ? { ...ctx.detail }
+          : { is_active: created.isActive, is_superuser: created.isSuperuser, is_verified: created.isVerified, scopes: created.scopes, ...ctx.detail };
+        await work.record({ type: ctx.selfService ? 'user.registered' : 'user.created', userId: created.id, detail }, ctx.client);
+        return created;
+      });
     },
 
     /**
@@ -190,21 +197,24 @@ export function createUserService(deps: UserServiceDeps) {
       if (Object.keys(patch).length === 0) return user;
       if (patch.isSuperuser === false || patch.isActive === false) await keepASuperuser(user);
       patch.updatedAt = now();
-      const updated = await unique(() => repos.users.update(id, patch));
-      if (!updated) throw new UserNotFound();
-      if (emailChanged) {
-        // Tokens mailed to the old address must not act on the account any more.
-        await repos.purposeTokens.deleteForUser(id, 'verify');
-        await repos.purposeTokens.deleteForUser(id, 'reset');
-      }
-      let ended = 0;
-      if (patch.passwordHash !== undefined) {
-        await repos.purposeTokens.deleteForUser(id, 'reset');
-        ended += await sessions.endUserSessions(id, ctx.asAdmin ? undefined : ctx.actor.sid);
-      }
-      if (patch.isActive === false) ended += await sessions.endUserSessions(id);
-      await recordUserUpdate(audit, user, updated, { emailChanged, passwordChanged: patch.passwordHash !== undefined, ended }, { ...ctx.client, actorId: ctx.client?.actorId ?? ctx.actor.userId });
-      return updated;
+      // The change, what it kills (tokens, sessions) and its events: one transaction.
+      return transact(async (work) => {
+        const updated = await unique(() => work.repos.users.update(id, patch));
+        if (!updated) throw new UserNotFound();
+        if (emailChanged) {
+          // Tokens mailed to the old address must not act on the account any more.
+          await work.repos.purposeTokens.deleteForUser(id, 'verify');
+          await work.repos.purposeTokens.deleteForUser(id, 'reset');
+        }
+        let ended = 0;
+        if (patch.passwordHash !== undefined) {
+          await work.repos.purposeTokens.deleteForUser(id, 'reset');
+          ended += await sessions.endUserSessionsIn(work, id, ctx.asAdmin ? undefined : ctx.actor.sid);
+        }
+        if (patch.isActive === false) ended += await sessions.endUserSessionsIn(work, id);
+        await recordUserUpdate(work, user, updated, { emailChanged, passwordChanged: patch.passwordHash !== undefined, ended }, { ...ctx.client, actorId: ctx.client?.actorId ?? ctx.actor.userId });
+        return updated;
+      });
     },
 
     /**
@@ -225,8 +235,12 @@ export function createUserService(deps: UserServiceDeps) {
       const client = { ...ctx.client, actorId: ctx.client?.actorId ?? ctx.actor.userId };
       let updated = await this.update(id, changes, { actor: ctx.actor, asAdmin: true, client });
       if (changes.roles !== undefined) {
-        updated = await assignRoles(id, changes.roles);
-        await audit.record({ type: 'user.updated', userId: id, detail: { fields: ['roles'], values: { roles: changes.roles } } }, client);
+        const roles = changes.roles;
+        updated = await transact(async (work) => {
+          const assigned = await assignRoles(work.repos, id, roles);
+          await work.record({ type: 'user.updated', userId: id, detail: { fields: ['roles'], values: { roles } } }, client);
+          return assigned;
+        });
       }
       if (ctx.endSessions) await sessions.endUserSessions(id, undefined, { reason: 'admin', client });
       return updated;
@@ -235,11 +249,13 @@ export function createUserService(deps: UserServiceDeps) {
     /** Deletes a user after ending its sessions, so its live access tokens stop working at once. */
     async delete(id: string, client?: ClientContext): Promise<void> {
       await keepASuperuser(await get(id));
-      // Retired first: a login whose password check ran before this cannot open a session after it.
-      if (!(await repos.users.retireCredentials(id))) throw new UserNotFound();
-      const ended = await sessions.endUserSessions(id);
-      if (!(await repos.users.delete(id))) throw new UserNotFound();
-      await audit.record({ type: 'user.deleted', userId: id, detail: { sessions_ended: ended } }, client);
+      await transact(async (work) => {
+        // Retired first: a login whose password check ran before this cannot open a session after it.
+        if (!(await work.repos.users.retireCredentials(id))) throw new UserNotFound();
+        const ended = await sessions.endUserSessionsIn(work, id);
+        if (!(await work.repos.users.delete(id))) throw new UserNotFound();
+        await work.record({ type: 'user.deleted', userId: id, detail: { sessions_ended: ended } }, client);
+      });
     },
   };
 }

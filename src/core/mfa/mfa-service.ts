@@ -1,19 +1,21 @@
-import type { Repos } from '../../store/repos/index.js';
+import type { Repos, TxRepos } from '../../store/repos/index.js';
 import { FreshTokenRequired, MfaInvalidCode, MfaNotEnabled, UserNotFound } from '../errors.js';
-import type { AuditRecorder as MfaAudit, ClientContext as MfaClientContext } from '../audit.js';
+import type { AuditLog, ClientContext as MfaClientContext } from '../audit.js';
+import { unitOfWork } from '../unit-of-work.js';
 import type { MfaCrypto } from './mfa-crypto.js';
 import type { PasskeyFactor } from './passkey-factor.js';
 import { newRecoveryCodes } from './recovery-codes.js';
 import { newTotpSecret, totpStep, totpUri } from './totp.js';
 
 export interface MfaServiceDeps {
-  repos: Pick<Repos, 'users' | 'mfa'>;
+  repos: Pick<Repos, 'users' | 'mfa' | 'transaction'>;
   /** Seals TOTP secrets and keys recovery-code hashes (resolved on first use). */
   crypto: () => Promise<MfaCrypto>;
   /** The issuer an authenticator app shows next to the account. */
   issuer: string;
   passkeys?: PasskeyFactor;
-  audit?: MfaAudit;
+  /** Each change's events are written in its transaction (core/unit-of-work.ts). */
+  audit: Pick<AuditLog, 'prepare'>;
   now?: () => number;
 }
 
@@ -28,21 +30,28 @@ export function createMfaService(deps: MfaServiceDeps) {
   const now = deps.now ?? Date.now;
   const passkeyCount = (userId: string) => deps.passkeys?.count(userId) ?? Promise.resolve(0);
   const needFresh = (actor: MfaActor) => { if (!actor.fresh) throw new FreshTokenRequired(); };
+  const transact = unitOfWork(repos, deps.audit);
 
-  async function hasConfirmedTotp(userId: string): Promise<boolean> {
-    return (await repos.mfa.findTotp(userId))?.secretEnc != null;
+  async function hasConfirmedTotp(userId: string, r: Pick<Repos, 'mfa'> = repos): Promise<boolean> {
+    return (await r.mfa.findTotp(userId))?.secretEnc != null;
   }
 
   /**
-   * Recomputes the user's second-factor flag (confirmed TOTP, or at least one passkey). With no
-   * factor left the recovery codes go too: login stops asking, and they would open nothing.
+   * Recomputes the user's second-factor flag (confirmed TOTP, or at least one of `passkeys`) on `r`
+   * (a change's transaction). With no factor left the recovery codes go too: login stops asking, and
+   * they would open nothing.
    */
-  async function syncSecondFactor(userId: string): Promise<boolean> {
-    const on = (await hasConfirmedTotp(userId)) || (await passkeyCount(userId)) > 0;
-    if (!on) await repos.mfa.deleteRecoveryCodes(userId);
-    const user = await repos.users.findById(userId);
-    if (user && user.mfaEnabled !== on) await repos.users.setMfaEnabled(userId, on);
+  async function setFlag(r: Pick<Repos, 'users' | 'mfa'>, userId: string, passkeys: number): Promise<boolean> {
+    const on = (await hasConfirmedTotp(userId, r)) || passkeys > 0;
+    if (!on) await r.mfa.deleteRecoveryCodes(userId);
+    const user = await r.users.findById(userId);
+    if (user && user.mfaEnabled !== on) await r.users.setMfaEnabled(userId, on);
     return on;
+  }
+
+  /** setFlag() for the passkeys module, inside the transaction of its change when given (it counts its own passkeys there). */
+  async function syncSecondFactor(userId: string, tx?: Pick<TxRepos, 'users' | 'mfa' | 'passkeys'>): Promise<boolean> {
+    return tx ? setFlag(tx, userId, await tx.passkeys.countForUser(userId)) : setFlag(repos, userId, await passkeyCount(userId));
   }
 
   /** Ten new codes replace every old one; only their keyed hashes are kept. */
@@ -86,18 +95,28 @@ export function createMfaService(deps: MfaServiceDeps) {
       const row = await repos.mfa.findTotp(actor.userId);
       const secret = row?.pendingEnc ? (await deps.crypto()).totpBox.open(row.pendingEnc) : undefined;
       const step = secret === undefined ? undefined : totpStep(secret, code, now());
-      if (step === undefined || !(await repos.mfa.confirmTotp(actor.userId, row!.pendingEnc!, step, now()))) throw new MfaInvalidCode();
-      const codes = await issueRecoveryCodes(actor.userId);
-      await syncSecondFactor(actor.userId);
-      await deps.audit?.record({ type: 'mfa.enrolled', userId: actor.userId, detail: { method: 'totp' } }, ctx);
+      if (step === undefined) throw new MfaInvalidCode();
+      // Everything slow or outside the database first: the codes, their key, the passkey count.
+      const codes = newRecoveryCodes();
+      const { hashRecoveryCode } = await deps.crypto();
+      const passkeys = await passkeyCount(actor.userId);
+      await transact(async (work) => {
+        if (!(await work.repos.mfa.confirmTotp(actor.userId, row!.pendingEnc!, step, now()))) throw new MfaInvalidCode();
+        await work.repos.mfa.replaceRecoveryCodes(actor.userId, codes.map(hashRecoveryCode), now());
+        await setFlag(work.repos, actor.userId, passkeys);
+        await work.record({ type: 'mfa.enrolled', userId: actor.userId, detail: { method: 'totp' } }, ctx);
+      });
       return codes;
     },
 
     async removeTotp(actor: MfaActor, ctx?: MfaClientContext): Promise<void> {
       needFresh(actor);
-      const removed = await repos.mfa.deleteTotp(actor.userId);
-      await syncSecondFactor(actor.userId);
-      if (removed) await deps.audit?.record({ type: 'mfa.removed', userId: actor.userId, detail: { method: 'totp' } }, ctx);
+      const passkeys = await passkeyCount(actor.userId);
+      await transact(async (work) => {
+        const removed = await work.repos.mfa.deleteTotp(actor.userId);
+        await setFlag(work.repos, actor.userId, passkeys);
+        if (removed) await work.record({ type: 'mfa.removed', userId: actor.userId, detail: { method: 'totp' } }, ctx);
+      });
     },
 
     /** New recovery codes; the old ones die. Only for a user with a second factor (else they would open nothing). */
@@ -110,11 +129,14 @@ export function createMfaService(deps: MfaServiceDeps) {
     /** An admin removes every factor of a user: TOTP, passkeys, recovery codes. */
     async removeAll(userId: string, ctx?: MfaClientContext): Promise<void> {
       if (!(await repos.users.findById(userId))) throw new UserNotFound();
-      await repos.mfa.deleteTotp(userId);
-      await deps.passkeys?.removeAll(userId);
-      await repos.mfa.deleteRecoveryCodes(userId);
-      await syncSecondFactor(userId);
-      await deps.audit?.record({ type: 'mfa.removed', userId, detail: { method: 'all', by_admin: true } }, ctx);
+      await transact(async (work) => {
+        await work.repos.mfa.deleteTotp(userId);
+        await deps.passkeys?.removeAll(userId, work.repos);
+        await work.repos.mfa.deleteRecoveryCodes(userId);
+        // No passkey is left to count.
+        await setFlag(work.repos, userId, 0);
+        await work.record({ type: 'mfa.removed', userId, detail: { method: 'all', by_admin: true } }, ctx);
+      });
     },
   };
 }

@@ -50,7 +50,7 @@ export function passkeyLogin(deps: PasskeyServiceDeps) {
       if (!result.ok) {
         // A failure is the user's whose passkey it was or, for a flow naming a user, that user's.
         const failed = result.credential?.userId ?? (challenge.userId !== null ? (await repos.users.findById(challenge.userId))?.id : undefined);
-        if (failed) await deps.audit?.record({ type: 'mfa.failed', userId: failed, detail: { ...WEBAUTHN } }, opts.client);
+        if (failed) await deps.audit.record({ type: 'mfa.failed', userId: failed, detail: { ...WEBAUTHN } }, opts.client);
         throw new WebAuthnInvalid();
       }
       const user = await repos.users.findById(result.credential.userId);

@@ -3,6 +3,7 @@ import type { PasskeyRecord } from '../../store/repos/index.js';
 import { FreshTokenRequired, InvalidToken, WebAuthnInvalid } from '../errors.js';
 import { CEREMONY_MS, WEBAUTHN, type PasskeyClient, type PasskeyServiceDeps } from './passkeys-deps.js';
 import { toBase64Url, webauthnLibrary } from './passkeys-library.js';
+import { unitOfWork } from '../unit-of-work.js';
 
 /** The signed-in caller of a passkey-management call. */
 export interface PasskeyCaller { userId: string; sid: string; fresh: boolean }
@@ -27,6 +28,7 @@ function challengeOf(response: unknown): string | undefined {
 export function passkeyRegistration(deps: PasskeyServiceDeps) {
   const { repos, rp } = deps;
   const now = deps.now ?? Date.now;
+  const transact = unitOfWork(repos, deps.audit);
 
   return {
     /** Creation options for a new passkey; a fresh token is needed, as for every factor change. */
@@ -66,10 +68,15 @@ export function passkeyRegistration(deps: PasskeyServiceDeps) {
         backedUp: info.credentialBackedUp, deviceType: info.credentialDeviceType,
         name: name?.trim() || DEFAULT_NAME, createdAt: now(), lastUsedAt: null,
       };
-      // A credential id already registered (to this user or another) is not registered twice.
-      if (!(await repos.passkeys.insert(record))) throw new WebAuthnInvalid();
-      await deps.audit?.record({ type: 'mfa.enrolled', userId: caller.userId, detail: { ...WEBAUTHN } }, client);
-      await deps.onFactorsChanged?.(caller.userId);
+      // The passkey, its event and the user's second-factor flag: one transaction.
+      const added = await transact(async (work) => {
+        // A credential id already registered (to this user or another) is not registered twice.
+        if (!(await work.repos.passkeys.insert(record))) return false;
+        await work.record({ type: 'mfa.enrolled', userId: caller.userId, detail: { ...WEBAUTHN } }, client);
+        await deps.onFactorsChanged?.(caller.userId, work.repos);
+        return true;
+      });
+      if (!added) throw new WebAuthnInvalid();
       return record;
     },
   };

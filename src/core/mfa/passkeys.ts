@@ -5,6 +5,7 @@ import { WEBAUTHN, type PasskeyClient, type PasskeyServiceDeps } from './passkey
 import { passkeyLogin } from './passkeys-login.js';
 import { passkeyRegistration, type PasskeyCaller } from './passkeys-registration.js';
 import type { PasskeyFactor } from './passkey-factor.js';
+import { unitOfWork } from '../unit-of-work.js';
 
 export type { PasskeyServiceDeps } from './passkeys-deps.js';
 export type { PasskeyCaller } from './passkeys-registration.js';
@@ -18,6 +19,7 @@ export function createPasskeyService(deps: PasskeyServiceDeps) {
   const now = deps.now ?? Date.now;
   const registration = passkeyRegistration(deps);
   const login = passkeyLogin(deps);
+  const transact = unitOfWork(repos, deps.audit);
 
   const factor: PasskeyFactor = {
     count: (userId) => repos.passkeys.countForUser(userId),
@@ -29,15 +31,11 @@ export function createPasskeyService(deps: PasskeyServiceDeps) {
     async verify(userId, flowId, response) {
       const challenge = await repos.passkeyChallenges.take('mfa', flowId, now(), { userId });
       const ok = challenge !== undefined && (await checkAssertion(deps, response, challenge.challenge, userId)).ok;
-      if (!ok) await deps.audit?.record({ type: 'mfa.failed', userId, detail: { ...WEBAUTHN } });
+      if (!ok) await deps.audit.record({ type: 'mfa.failed', userId, detail: { ...WEBAUTHN } });
       return ok;
     },
 
-    async removeAll(userId) {
-      const removed = await repos.passkeys.deleteAllForUser(userId);
-      if (removed > 0) await deps.onFactorsChanged?.(userId);
-      return removed;
-    },
+    removeAll: (userId, tx) => tx.passkeys.deleteAllForUser(userId),
   };
 
   return {
@@ -52,9 +50,11 @@ export function createPasskeyService(deps: PasskeyServiceDeps) {
     /** Removes one of the caller's passkeys (fresh token); PasskeyNotFound when the caller has none by that id. */
     async remove(caller: PasskeyCaller, id: string, client?: PasskeyClient): Promise<void> {
       if (!caller.fresh) throw new FreshTokenRequired();
-      if (!(await repos.passkeys.deleteForUser(caller.userId, id))) throw new PasskeyNotFound();
-      await deps.audit?.record({ type: 'mfa.removed', userId: caller.userId, detail: { ...WEBAUTHN } }, client);
-      await deps.onFactorsChanged?.(caller.userId);
+      await transact(async (work) => {
+        if (!(await work.repos.passkeys.deleteForUser(caller.userId, id))) throw new PasskeyNotFound();
+        await work.record({ type: 'mfa.removed', userId: caller.userId, detail: { ...WEBAUTHN } }, client);
+        await deps.onFactorsChanged?.(caller.userId, work.repos);
+      });
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Db } from '../create-db.js';
 import type { Database } from '../tables.js';
+import { inTransaction } from '../transaction.js';
 import { precompile } from './precompiled.js';
 
 /** What writes alongside an event: the database, or the transaction the event is written in. */
@@ -72,13 +73,16 @@ export function createAuditRepo(db: Db) {
     .$if(q.since !== undefined, (s) => s.where('at', '>=', q.since!));
 
   return {
-    /** One event; with `within`, in a transaction that also runs it (the event and what it feeds commit together). */
+    /**
+     * One event; with `within`, in a transaction that also runs it (the event and what it feeds commit
+     * together). On a repository bound to a unit of work, both join that transaction.
+     */
     async insert(e: AuditEventRecord, within?: WithinEvent): Promise<void> {
       if (!within) {
         await insertRow(...auditArgs(e));
         return;
       }
-      await db.transaction().execute(async (trx) => {
+      await inTransaction(db, async (trx) => {
         await insertAuditEvent(trx, e);
         await within(trx);
       });

@@ -1,19 +1,8 @@
 import type { Db } from '../create-db.js';
 import { createUsersRepo } from './users-repo.js';
 import { withUserCache } from './cached-users.js';
-import { createSessionsRepo } from './sessions-repo.js';
-import { createRefreshTokensRepo } from './refresh-tokens-repo.js';
-import { createPurposeTokensRepo } from './purpose-tokens-repo.js';
-import { createSigningKeysRepo } from './signing-keys-repo.js';
-import { createOAuthAccountsRepo } from './oauth-accounts-repo.js';
-import { createServerSecretsRepo } from './server-secrets-repo.js';
-import { createAccessTokensRepo } from './access-tokens-repo.js';
-import { createRolesRepo } from './roles-repo.js';
-import { createAuditRepo } from './audit-repo.js';
-import { createWebhooksRepo } from './webhooks-repo.js';
-import { createWebAuthnCredentialsRepo } from './webauthn-credentials-repo.js';
-import { createWebAuthnChallengesRepo } from './webauthn-challenges-repo.js';
-import { createMfaRepo } from './mfa-repo.js';
+import { buildRepos } from './repo-factories.js';
+import { createUnitOfWork } from './unit-of-work.js';
 
 export interface RepoOptions {
   /** How long a user read for a per-request check may be reused (cached-users.ts); 0, the default, never. */
@@ -23,25 +12,17 @@ export interface RepoOptions {
 }
 
 export function createRepos(db: Db, opts: RepoOptions = {}) {
+  const users = withUserCache(createUsersRepo(db), { ttlMs: opts.userCacheTtlMs ?? 0, ...(opts.onUserWrite ? { onWrite: opts.onUserWrite } : {}) });
   return {
-    users: withUserCache(createUsersRepo(db), { ttlMs: opts.userCacheTtlMs ?? 0, ...(opts.onUserWrite ? { onWrite: opts.onUserWrite } : {}) }),
-    sessions: createSessionsRepo(db),
-    refreshTokens: createRefreshTokensRepo(db),
-    accessTokens: createAccessTokensRepo(db),
-    purposeTokens: createPurposeTokensRepo(db),
-    signingKeys: createSigningKeysRepo(db),
-    oauthAccounts: createOAuthAccountsRepo(db),
-    serverSecrets: createServerSecretsRepo(db),
-    roles: createRolesRepo(db),
-    audit: createAuditRepo(db),
-    webhooks: createWebhooksRepo(db),
-    passkeys: createWebAuthnCredentialsRepo(db),
-    passkeyChallenges: createWebAuthnChallengesRepo(db),
-    mfa: createMfaRepo(db),
+    users,
+    ...buildRepos(db),
+    /** Several repository calls as one change (unit-of-work.ts): a change and its audit event commit together. */
+    transaction: createUnitOfWork(db, users, opts.onUserWrite),
   };
 }
 
 export type Repos = ReturnType<typeof createRepos>;
+export type { TxRepos, Transaction } from './unit-of-work.js';
 export type { NewUserRecord, UserRecord, UserPatch, UserListQuery } from './users-repo.js';
 export type { ScopeDefinition, RoleRecord, NewScopeDefinition, NewRole } from './roles-repo.js';
 export { normalizeLogin } from './users-repo.js';

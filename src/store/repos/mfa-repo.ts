@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../create-db.js';
+import { inTransaction } from '../transaction.js';
 
 export interface TotpRecord {
   userId: string;
@@ -72,7 +73,7 @@ export function createMfaRepo(db: Db) {
 
     /** Replaces every recovery code of the user by these hashes, in one transaction. */
     async replaceRecoveryCodes(userId: string, hashes: string[], at: number): Promise<void> {
-      await db.transaction().execute(async (trx) => {
+      await inTransaction(db, async (trx) => {
         await trx.deleteFrom('mfa_recovery_codes').where('user_id', '=', userId).execute();
         await trx.insertInto('mfa_recovery_codes').values(hashes.map((h) => ({ code_hash: h, user_id: userId, created_at: at }))).execute();
       });

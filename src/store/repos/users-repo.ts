@@ -4,6 +4,7 @@ import { dialectOf } from '../dialect.js';
 import type { UsersTable } from '../tables.js';
 import { rethrowUnique } from '../unique-violation.js';
 import { usernameSkeleton } from '../username-skeleton.js';
+import { inTransaction } from '../transaction.js';
 import { precompile } from './precompiled.js';
 
 export interface UserRecord {
@@ -162,7 +163,7 @@ export function createUsersRepo(db: Db) {
 
     /** Replaces the user's roles (by role id) in one transaction. */
     async setRoles(id: string, roleIds: number[]): Promise<void> {
-      await db.transaction().execute(async (trx) => {
+      await inTransaction(db, async (trx) => {
         await trx.deleteFrom('user_roles').where('user_id', '=', id).execute();
         if (roleIds.length > 0) await trx.insertInto('user_roles').values([...new Set(roleIds)].map((role_id) => ({ user_id: id, role_id }))).execute();
       });

@@ -31,7 +31,11 @@ describe.each(DIALECTS)('passkeys as a second factor, and their audit events (%s
     service = createPasskeyService({
       repos: c.repos, sessions: c.sessions, requireVerified: false, now: () => Date.now() + skew,
       rp: relyingParty(c.publicUrl, c.config.corsOrigins),
-      audit: { record: async (e, ctx) => { events.push({ ...e, ...(ctx?.ip !== undefined ? { ip: ctx.ip } : {}) }); } },
+      // Events seen as they are recorded (failures) or prepared for a change's transaction (the real log writes those).
+      audit: {
+        record: async (e, ctx) => { events.push({ ...e, ...(ctx?.ip !== undefined ? { ip: ctx.ip } : {}) }); },
+        prepare: (e, ctx) => { events.push({ ...e, ...(ctx?.ip !== undefined ? { ip: ctx.ip } : {}) }); return c.audit.prepare(e, ctx); },
+      },
       onFactorsChanged: async (id) => { changed.push(id); },
     });
     alice = (await coreUser(s, 'alice@camelot.bt')).id;
@@ -109,13 +113,15 @@ describe.each(DIALECTS)('passkeys as a second factor, and their audit events (%s
     expect(events.slice(1)).toEqual([{ type: 'mfa.failed', userId: alice, detail: { method: 'webauthn' } }]);
   });
 
-  it('removeAll removes every passkey of the user and reports the change', async () => {
+  it('removeAll removes every passkey of the user in the caller\'s transaction (the caller owns the second-factor flag)', async () => {
     await enrol(bob, new SoftAuthenticator(ORIGIN));
     changed.length = 0;
     expect(await service.count(bob)).toBe(2);
-    await service.removeAll(bob);
+    await expect(s.container.repos.transaction(async (tx) => { await service.removeAll(bob, tx); throw new Error('rolled back'); })).rejects.toThrow('rolled back');
+    expect(await service.count(bob)).toBe(2);
+    expect(await s.container.repos.transaction((tx) => service.removeAll(bob, tx))).toBe(2);
     expect(await service.count(bob)).toBe(0);
-    expect(changed).toEqual([bob]);
+    expect(changed).toEqual([]);
     expect(await service.count(alice)).toBe(1);
   });
 
