@@ -14,7 +14,7 @@
 // those that read their own files at run time (@fastify/swagger-ui, pino).
 //
 // tsc still type-checks and emits dist/ for the command line and the tests; this only adds the bundle.
-import { cpSync } from 'node:fs';
+import { cpSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const BUNDLED_PACKAGES = new Set(['kysely', '@sinclair/typebox']);
@@ -54,3 +54,10 @@ for (const dir of ['templates', 'assets']) {
   cpSync(`src/http/pages/${dir}`, `dist/pages/${dir}`, { recursive: true });
   cpSync(`src/http/pages/${dir}`, `dist/http/pages/${dir}`, { recursive: true });
 }
+
+// The common-password list as plain text beside the bundle and beside tsc's output
+// (src/core/common-passwords.ts reads it): importing the package at run time would keep all of its
+// dictionaries in memory.
+const { dictionary } = await import('@zxcvbn-ts/language-common');
+const passwords = dictionary['passwords-common'].filter((p) => !p.includes('\n')).join('\n');
+for (const file of ['dist/common-passwords.txt', 'dist/core/common-passwords.txt']) writeFileSync(file, passwords);

@@ -99,6 +99,10 @@ describe('the server process', () => {
     });
 
     it('serves a user over a real socket', async () => {
+      // The common-password list the build wrote beside the bundle (scripts/bundle.mjs) is in force.
+      const common = await post('/auth/register', { email: 'arthur@camelot.bt', password: 'qwertyuiop' });
+      expect(common.status).toBe(400);
+      expect(await common.json()).toMatchObject({ detail: { code: 'REGISTER_INVALID_PASSWORD' } });
       expect((await post('/auth/register', { email: 'arthur@camelot.bt', password: 'guinevere forever' })).status).toBe(201);
       const login = await post('/auth/jwt/login', { username: 'arthur@camelot.bt', password: 'guinevere forever' }, true);
       userToken = ((await login.json()) as { access_token: string }).access_token;
