@@ -27,6 +27,10 @@ describe.each(DIALECTS)('passkey repos contract (%s)', (dialect) => {
     expect(await st.repos.passkeys.insert({ ...p, name: 'again' })).toBe(false);
   });
 
+  it('a passkey of a user who is gone (deleted during the ceremony) is refused, not an error', async () => {
+    expect(await st.repos.passkeys.insert(passkey({ userId: randomUUID() }))).toBe(false);
+  });
+
   it('recordUse is a compare-and-swap on the counter', async () => {
     const p = passkey({ counter: 5 });
     await st.repos.passkeys.insert(p);

@@ -1,5 +1,6 @@
 import type { Db } from '../create-db.js';
 import type { WebAuthnCredentialsTable } from '../tables.js';
+import { isForeignKeyViolation } from '../foreign-key-violation.js';
 
 /** A stored passkey. `id` is the authenticator's credential id (base64url). */
 export interface PasskeyRecord {
@@ -33,13 +34,21 @@ const toRecord = (r: WebAuthnCredentialsTable): PasskeyRecord => ({
 
 export function createWebAuthnCredentialsRepo(db: Db) {
   return {
-    /** Stores a new passkey; false when that credential id is already registered (to anyone). */
+    /**
+     * Stores a new passkey; false when that credential id is already registered (to anyone), or
+     * when its user is gone (deleted while the ceremony ran: a refusal, not a server error).
+     */
     async insert(p: PasskeyRecord): Promise<boolean> {
-      const res = await db.insertInto('webauthn_credentials').values({
-        id: p.id, user_id: p.userId, public_key: p.publicKey, counter: p.counter, transports: JSON.stringify(p.transports),
-        backed_up: p.backedUp ? 1 : 0, device_type: p.deviceType, name: p.name, created_at: p.createdAt, last_used_at: p.lastUsedAt,
-      }).onConflict((oc) => oc.column('id').doNothing()).executeTakeFirst();
-      return Number(res.numInsertedOrUpdatedRows ?? 0) > 0;
+      try {
+        const res = await db.insertInto('webauthn_credentials').values({
+          id: p.id, user_id: p.userId, public_key: p.publicKey, counter: p.counter, transports: JSON.stringify(p.transports),
+          backed_up: p.backedUp ? 1 : 0, device_type: p.deviceType, name: p.name, created_at: p.createdAt, last_used_at: p.lastUsedAt,
+        }).onConflict((oc) => oc.column('id').doNothing()).executeTakeFirst();
+        return Number(res.numInsertedOrUpdatedRows ?? 0) > 0;
+      } catch (err) {
+        if (isForeignKeyViolation(err)) return false;
+        throw err;
+      }
     },
 
     async findById(id: string): Promise<PasskeyRecord | undefined> {
