@@ -1,3 +1,5 @@
+import { createIntervalGate } from './interval-gate.js';
+
 export interface SessionActivityDeps {
   /** Writes the session's last use (sessions-repo.ts touch). */
   write(sid: string, at: number): Promise<void>;
@@ -14,25 +16,15 @@ export interface SessionActivityDeps {
  * is written at most once a minute per instance, in the background (never awaited by a request).
  */
 export function createSessionActivity(deps: SessionActivityDeps) {
-  const now = deps.now ?? Date.now;
-  const intervalMs = deps.intervalMs ?? 60_000;
-  const maxEntries = deps.maxEntries ?? 50_000;
-  // Insertion order is write order: the first key is the one written longest ago.
-  const lastWrite = new Map<string, number>();
-
+  const gate = createIntervalGate({ intervalMs: deps.intervalMs ?? 60_000, maxEntries: deps.maxEntries ?? 50_000, ...(deps.now ? { now: deps.now } : {}) });
   return {
     /** A use of session `sid` now; writes when the last write of this instance is an interval old. */
     used(sid: string): void {
-      const at = now();
-      const last = lastWrite.get(sid);
-      if (last !== undefined && at - last < intervalMs) return;
-      if (last !== undefined) lastWrite.delete(sid);
-      else if (lastWrite.size >= maxEntries) lastWrite.delete(lastWrite.keys().next().value!);
-      lastWrite.set(sid, at);
-      deps.write(sid, at).catch((err) => deps.onError?.(err));
+      const at = gate.pass(sid);
+      if (at !== undefined) deps.write(sid, at).catch((err) => deps.onError?.(err));
     },
     /** How many sessions are remembered (tests). */
-    size: () => lastWrite.size,
+    size: gate.size,
   };
 }
 

@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { AuditRecorder } from '../../core/audit.js';
+import { createIntervalGate } from '../../core/interval-gate.js';
 import { clientKey } from '../client-address.js';
 import { isUuid } from '../id-params.js';
 import { clientOf } from '../client-context.js';
@@ -7,26 +8,16 @@ import { clientOf } from '../client-context.js';
 /** Which limit refused the request: the address's, the account's, or the account's back-off after failed passwords. */
 export type LimitKind = 'address' | 'account' | 'backoff';
 
-
 /**
  * rate_limited events, at most one per policy, limit and address or account per interval: a flood
  * of refused requests must not become a flood of writes. The event names the policy, never the
  * login or token that was limited (account keys are digests, and only a user id is kept).
  */
 export function rateLimitEvents(audit: AuditRecorder, opts: { now?: () => number; intervalMs?: number; maxEntries?: number } = {}) {
-  const now = opts.now ?? Date.now;
-  const intervalMs = opts.intervalMs ?? 60_000;
-  const maxEntries = opts.maxEntries ?? 10_000;
-  const last = new Map<string, number>();
+  const gate = createIntervalGate({ intervalMs: opts.intervalMs ?? 60_000, maxEntries: opts.maxEntries ?? 10_000, ...(opts.now ? { now: opts.now } : {}) });
 
   return (req: FastifyRequest, policy: string, limit: LimitKind, accountKey?: string): void => {
-    const key = `${policy}:${limit}:${accountKey ?? clientKey(req.ip)}`;
-    const at = now();
-    const seen = last.get(key);
-    if (seen !== undefined && at - seen < intervalMs) return;
-    if (seen !== undefined) last.delete(key);
-    else if (last.size >= maxEntries) last.delete(last.keys().next().value!);
-    last.set(key, at);
+    if (gate.pass(`${policy}:${limit}:${accountKey ?? clientKey(req.ip)}`) === undefined) return;
     const id = accountKey?.startsWith('u:') ? accountKey.slice(2) : '';
     // Not awaited: the refusal goes out at once; record() logs a failed write itself.
     void audit.record({ type: 'rate_limited', userId: isUuid(id) ? id : null, detail: { policy, limit } }, clientOf(req));
