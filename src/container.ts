@@ -30,7 +30,7 @@ import { createOpaqueTokens } from './core/opaque-tokens.js';
 import { createKeyStore } from './crypto/key-store.js';
 import { createPasswordHasher, type Argon2Params, type PasswordHasher } from './crypto/password-hasher.js';
 import { createArgon2Threads } from './crypto/argon2-threads.js';
-import { createSecretBox, resolveOAuthMasterKey } from './crypto/secret-box.js';
+import { createSecretBox, lazyMasterKey, resolveOAuthMasterKey } from './crypto/secret-box.js';
 import { createIdentityProviders, describeProviderError } from './oauth/index.js';
 import { createMailer } from './mail/create-mailer.js';
 import { DatabaseOpenError, dialectOf, openDatabase } from './store/create-db.js';
@@ -112,7 +112,10 @@ export async function createContainer(opts: ContainerOptions) {
   keyReload.unref();
 
   // Webhook endpoints (admin), the outbox the audit log writes through, and the dispatcher (webhooks/).
-  const webhooks = await createWebhooks({ config, repos, metrics, logger, now, ...(opts.webhooks ? { timing: opts.webhooks } : {}) });
+  // The master key (TESSERA_OAUTH_TOKEN_KEY, else one kept in the database) for what is sealed or
+  // keyed at rest: webhook secrets, TOTP secrets, recovery codes. Resolved once, on first use.
+  const masterKey = lazyMasterKey({ configured: config.oauthTokenKey, secrets: repos.serverSecrets, now });
+  const webhooks = await createWebhooks({ config, repos, metrics, logger, now, masterKey, ...(opts.webhooks ? { timing: opts.webhooks } : {}) });
   // The outbox queues a delivery in the event's own transaction; `interested` keeps a login's single
   // statement when no endpoint wants its type.
   const webhookSink: AuditSink = Object.assign((executor: Parameters<AuditSink>[0], event: Parameters<AuditSink>[1]) => webhooks.outbox.enqueue(executor, event),
@@ -203,10 +206,8 @@ export async function createContainer(opts: ContainerOptions) {
     rp: relyingParty(publicUrl, config.corsOrigins, config.webauthnRpId),
     onFactorsChanged: async (userId, tx) => { await mfa.syncSecondFactor(userId, tx); },
   });
-  // TOTP secrets are sealed and recovery codes keyed under the server's master key (kept in the
-  // database unless TESSERA_OAUTH_TOKEN_KEY is set): always a durable key, never a throwaway one,
-  // resolved the first time MFA is used.
-  const crypto = lazyMfaCrypto(async () => (await resolveOAuthMasterKey({ configured: config.oauthTokenKey, needed: true, secrets: repos.serverSecrets, now: now() })).key);
+  // TOTP secrets are sealed and recovery codes keyed under the master key: always a durable key, never a throwaway one.
+  const crypto = lazyMfaCrypto(masterKey);
   const mfaDeps = { repos, crypto, now, passkeys: opts.passkeyFactor ?? passkeys, audit };
   const mfa = createMfaService({ ...mfaDeps, issuer: config.mfaIssuer });
   const mfaLogin = createSecondStep({ ...mfaDeps, sessions });

@@ -63,3 +63,15 @@ export async function resolveOAuthMasterKey(opts: { configured: string | undefin
   const stored = await opts.secrets.getOrCreate('oauth_token_key', () => randomBytes(32).toString('base64url'), opts.now);
   return { key: Buffer.from(stored, 'base64url'), source: 'database' };
 }
+
+/**
+ * The master key as a durable key (config, else the database's), resolved on first use and then
+ * kept: a server that never seals anything (no MFA, no webhooks) never stores one. A failed
+ * resolution (database down) is retried by the next caller.
+ */
+export function lazyMasterKey(opts: { configured: string | undefined; secrets: ServerSecretsRepo; now: () => number }): () => Promise<Buffer> {
+  let pending: Promise<Buffer> | undefined;
+  return () => (pending ??= resolveOAuthMasterKey({ configured: opts.configured, needed: true, secrets: opts.secrets, now: opts.now() })
+    .then((r) => r.key)
+    .catch((err: unknown) => { pending = undefined; throw err; }));
+}

@@ -1,5 +1,5 @@
 import { TOTP_BOX_PURPOSE } from '../core/mfa/mfa-crypto.js';
-import { createSecretBox, resolveOAuthMasterKey } from '../crypto/secret-box.js';
+import { createSecretBox, lazyMasterKey } from '../crypto/secret-box.js';
 import type { Db } from '../store/create-db.js';
 import { createImportRepo } from '../store/repos/import-repo.js';
 import { createServerSecretsRepo } from '../store/repos/server-secrets-repo.js';
@@ -33,18 +33,17 @@ export async function openReader(format: ImportFormat, source: string): Promise<
  */
 export async function importInto(db: Db, reader: SourceReader, opts: ImportOptions & { oauthTokenKey?: string | undefined; now?: () => number }): Promise<ImportReport> {
   const now = opts.now ?? Date.now;
+  const masterKey = lazyMasterKey({ configured: opts.oauthTokenKey, secrets: createServerSecretsRepo(db), now });
   return runImport(reader, {
     repo: createImportRepo(db), now,
     async sealToken() {
       if (opts.dryRun) return () => 'not sealed: dry run'; // makes no key either
-      const { key } = await resolveOAuthMasterKey({ configured: opts.oauthTokenKey, needed: true, secrets: createServerSecretsRepo(db), now: now() });
-      const box = createSecretBox(key, 'oauth-tokens');
+      const box = createSecretBox(await masterKey(), 'oauth-tokens');
       return (plain) => box.seal(plain);
     },
     async opensTotp() {
       if (opts.dryRun) return () => true; // makes no key either
-      const { key } = await resolveOAuthMasterKey({ configured: opts.oauthTokenKey, needed: true, secrets: createServerSecretsRepo(db), now: now() });
-      const box = createSecretBox(key, TOTP_BOX_PURPOSE);
+      const box = createSecretBox(await masterKey(), TOTP_BOX_PURPOSE);
       return (sealed) => box.open(sealed) !== undefined;
     },
   }, opts);

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { createWebhookService } from '../core/webhooks.js';
-import { createSecretBox, resolveOAuthMasterKey, type SecretBox } from '../crypto/secret-box.js';
+import { createSecretBox, type SecretBox } from '../crypto/secret-box.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Repos } from '../store/repos/index.js';
 import { refuseUrl } from './address-policy.js';
@@ -35,14 +35,16 @@ const CONCURRENCY = 8;
  * (the audit log's sink) and the dispatcher. Endpoint secrets are sealed under the master key of
  * provider tokens, resolved on first use so that a server without webhooks writes no key.
  */
-export async function createWebhooks(deps: { config: Config; repos: Repos; metrics: Metrics; logger: Logger; now: () => number; timing?: WebhookTiming }) {
+export async function createWebhooks(deps: {
+  config: Config; repos: Repos; metrics: Metrics; logger: Logger; now: () => number; timing?: WebhookTiming;
+  /** The server's master key, resolved on first use (secret-box.ts lazyMasterKey). */
+  masterKey: () => Promise<Buffer>;
+}) {
   const { config, repos, logger } = deps;
   const t = deps.timing ?? {};
   const now = t.now ?? deps.now;
-  let box: Promise<SecretBox> | undefined;
-  const openBox = () => (box ??= resolveOAuthMasterKey({ configured: config.oauthTokenKey, needed: true, secrets: repos.serverSecrets, now: now() })
-    .then((k) => createSecretBox(k.key, 'webhook-secrets'))
-    .catch((err: unknown) => { box = undefined; throw err; }));
+  let box: SecretBox | undefined;
+  const openBox = async () => (box ??= createSecretBox(await deps.masterKey(), 'webhook-secrets'));
 
   const outbox = createWebhookOutbox({
     repo: repos.webhooks, now, pollMs: t.endpointPollMs ?? ENDPOINT_POLL_MS,

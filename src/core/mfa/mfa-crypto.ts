@@ -13,11 +13,10 @@ export interface MfaCrypto {
 }
 
 /**
- * Resolved on first use, not at start: a server where nobody uses MFA never stores a key.
- * A failed resolution (database down) is retried by the next caller.
+ * Built on first use from the master key (`masterKey`, itself resolved once: secret-box.ts
+ * lazyMasterKey), so a server where nobody uses MFA never stores a key.
  */
-export function lazyMfaCrypto(loadKey: () => Promise<Buffer>): () => Promise<MfaCrypto> {
-  let pending: Promise<MfaCrypto> | undefined;
-  return () => (pending ??= loadKey().then((key) => ({ totpBox: createSecretBox(key, TOTP_BOX_PURPOSE), hashRecoveryCode: recoveryCodeHasher(key) }))
-    .catch((err: unknown) => { pending = undefined; throw err; }));
+export function lazyMfaCrypto(masterKey: () => Promise<Buffer>): () => Promise<MfaCrypto> {
+  let built: MfaCrypto | undefined;
+  return async () => (built ??= ((key) => ({ totpBox: createSecretBox(key, TOTP_BOX_PURPOSE), hashRecoveryCode: recoveryCodeHasher(key) }))(await masterKey()));
 }
