@@ -28,11 +28,10 @@ export function createPasskeyService(deps: PasskeyServiceDeps) {
       return login.challengeFor('mfa', flowId, userId, await repos.passkeys.listForUser(userId));
     },
 
+    // No event here: the second step records mfa.failed for every wrong answer, whatever its factor.
     async verify(userId, flowId, response) {
       const challenge = await repos.passkeyChallenges.take('mfa', flowId, now(), { userId });
-      const ok = challenge !== undefined && (await checkAssertion(deps, response, challenge.challenge, userId)).ok;
-      if (!ok) await deps.audit.record({ type: 'mfa.failed', userId, detail: { ...WEBAUTHN } });
-      return ok;
+      return challenge !== undefined && (await checkAssertion(deps, response, challenge.challenge, userId)).ok;
     },
 
     removeAll: (userId, tx) => tx.passkeys.deleteAllForUser(userId),
