@@ -1,6 +1,6 @@
 import type { Repos, TxRepos } from '../../store/repos/index.js';
 import { FreshTokenRequired, MfaInvalidCode, MfaNotEnabled, UserNotFound } from '../errors.js';
-import type { AuditLog, ClientContext as MfaClientContext } from '../audit.js';
+import type { AuditLog, ClientContext } from '../audit.js';
 import { unitOfWork } from '../unit-of-work.js';
 import type { MfaCrypto } from './mfa-crypto.js';
 import type { PasskeyFactor } from './passkey-factor.js';
@@ -91,7 +91,7 @@ export function createMfaService(deps: MfaServiceDeps) {
     },
 
     /** A code from the pending secret makes it the user's TOTP; returns fresh recovery codes. */
-    async confirmTotp(actor: MfaActor, code: string, ctx?: MfaClientContext): Promise<string[]> {
+    async confirmTotp(actor: MfaActor, code: string, ctx?: ClientContext): Promise<string[]> {
       const row = await repos.mfa.findTotp(actor.userId);
       const secret = row?.pendingEnc ? (await deps.crypto()).totpBox.open(row.pendingEnc) : undefined;
       const step = secret === undefined ? undefined : totpStep(secret, code, now());
@@ -109,7 +109,7 @@ export function createMfaService(deps: MfaServiceDeps) {
       return codes;
     },
 
-    async removeTotp(actor: MfaActor, ctx?: MfaClientContext): Promise<void> {
+    async removeTotp(actor: MfaActor, ctx?: ClientContext): Promise<void> {
       needFresh(actor);
       const passkeys = await passkeyCount(actor.userId);
       await transact(async (work) => {
@@ -127,7 +127,7 @@ export function createMfaService(deps: MfaServiceDeps) {
     },
 
     /** An admin removes every factor of a user: TOTP, passkeys, recovery codes. */
-    async removeAll(userId: string, ctx?: MfaClientContext): Promise<void> {
+    async removeAll(userId: string, ctx?: ClientContext): Promise<void> {
       if (!(await repos.users.findById(userId))) throw new UserNotFound();
       await transact(async (work) => {
         await work.repos.mfa.deleteTotp(userId);

@@ -1,7 +1,8 @@
 import { PasskeyNotFound, FreshTokenRequired } from '../errors.js';
 import type { PasskeyRecord } from '../../store/repos/index.js';
 import { checkAssertion } from './passkeys-assertion.js';
-import { WEBAUTHN, type PasskeyClient, type PasskeyServiceDeps } from './passkeys-deps.js';
+import { WEBAUTHN, type PasskeyServiceDeps } from './passkeys-deps.js';
+import type { ClientContext } from '../audit.js';
 import { passkeyLogin } from './passkeys-login.js';
 import { passkeyRegistration, type PasskeyCaller } from './passkeys-registration.js';
 import type { PasskeyFactor } from './passkey-factor.js';
@@ -47,7 +48,7 @@ export function createPasskeyService(deps: PasskeyServiceDeps) {
     list: (userId: string): Promise<PasskeyRecord[]> => repos.passkeys.listForUser(userId),
 
     /** Removes one of the caller's passkeys (fresh token); PasskeyNotFound when the caller has none by that id. */
-    async remove(caller: PasskeyCaller, id: string, client?: PasskeyClient): Promise<void> {
+    async remove(caller: PasskeyCaller, id: string, client?: ClientContext): Promise<void> {
       if (!caller.fresh) throw new FreshTokenRequired();
       await transact(async (work) => {
         if (!(await work.repos.passkeys.deleteForUser(caller.userId, id))) throw new PasskeyNotFound();
