@@ -1,5 +1,6 @@
 import type { AuditEventRecord, AuditExecutor, AuditQuery, AuditRepo, WithinEvent } from '../store/repos/audit-repo.js';
 import type { SessionEvent } from '../store/repos/sessions-repo.js';
+import { StoreUnavailable } from '../store/store-unavailable.js';
 import { createEventIds } from './event-id.js';
 
 /** Every security event the contract names (docs/operations.md lists each with its detail). */
@@ -88,7 +89,13 @@ export function createAuditLog(deps: AuditLogDeps) {
     if (wanting.length === 0) return undefined;
     const event = toStoredEvent(record);
     return async (executor) => {
-      for (const sink of wanting) await sink(executor, event);
+      try {
+        for (const sink of wanting) await sink(executor, event);
+      } catch (err) {
+        // A sink that cannot queue (the webhook outbox) fails the change as a failing database does (503),
+        // on every path that writes events: a unit of work and a login's own session insert alike.
+        throw err instanceof StoreUnavailable ? err : new StoreUnavailable(err);
+      }
     };
   }
 

@@ -3,7 +3,7 @@ import type { AccessClaims, AccessTokens, VerifyResult } from '../crypto/access-
 import { hashToken, randomToken } from '../crypto/random-token.js';
 import type { ProfileName } from '../crypto/token-profiles.js';
 import type { Repos, UserRecord } from '../store/repos/index.js';
-import { truncateUserAgent, type AuditLog, type ClientContext } from './audit.js';
+import { truncateUserAgent, type AuditEventInput, type AuditLog, type ClientContext } from './audit.js';
 import { AccountInactive, InvalidCredentials, InvalidRefreshToken, InvalidToken, RefreshTokenReused, TokenExpired } from './errors.js';
 import { looksOpaque, type OpaqueTokens } from './opaque-tokens.js';
 import type { RevocationList } from './revocation-list.js';
@@ -116,12 +116,23 @@ export function createSessionService(deps: SessionServiceDeps) {
     await repos.sessions.revoke(sid, at);
   }
 
-  /** Ends session `sid` as part of `work`; the revocation list (memory, other instances) hears of it once committed. */
-  async function endSessionIn(work: Work, sid: string): Promise<void> {
+  /**
+   * Ends session `sid` as part of `work` (with `owner`, only a live session of that user's) and
+   * records `event` only when this call ended it: a session already ended reports nothing twice.
+   * The revocation list (memory, other instances) hears of it once committed. True when it ended.
+   */
+  async function endSessionIn(work: Work, sid: string, event: AuditEventInput, by: { owner?: string; client?: ClientContext } = {}): Promise<boolean> {
     const at = now();
-    await work.repos.sessions.revoke(sid, at);
+    const ended = by.owner === undefined ? await work.repos.sessions.revoke(sid, at) : await work.repos.sessions.revokeOwned(sid, by.owner, at);
+    if (!ended) return false;
     work.afterCommit(() => revocations.add(sid, at));
+    await work.record(event, by.client);
+    return true;
   }
+
+  /** session.revoked for one session, as revokeSession and endOwnedSession record it. */
+  const revokedEvent = (sid: string, userId: string, by: EndedBy): AuditEventInput =>
+    ({ type: 'session.revoked', userId, detail: { session_ids: [sid], reason: by.reason } });
 
   /** endUserSessions() as part of `work` (a password change, a deletion: the change that ends them). */
   async function endUserSessionsIn(work: Work, userId: string, exceptSid?: string, by?: EndedBy): Promise<number> {
@@ -173,10 +184,8 @@ export function createSessionService(deps: SessionServiceDeps) {
       const at = now();
       if (!t || t.sessionRevokedAt !== null || t.expiresAt <= at) throw new InvalidRefreshToken();
       const reused = async () => {
-        await transact(async (work) => {
-          await endSessionIn(work, t.sessionId);
-          await work.record({ type: 'refresh.reuse_detected', userId: t.userId, detail: { session_id: t.sessionId } }, opts.client);
-        });
+        await transact((work) => endSessionIn(work, t.sessionId,
+          { type: 'refresh.reuse_detected', userId: t.userId, detail: { session_id: t.sessionId } }, { client: opts.client }));
         return new RefreshTokenReused();
       };
       if (t.sessionRotating && t.usedAt !== null) throw await reused();
@@ -252,31 +261,18 @@ export function createSessionService(deps: SessionServiceDeps) {
     /** Ends a session with no event (a refresh that finds its session dead). */
     endSession,
 
-    /** Ends session `sid` of `userId` with a session.revoked event naming it (token revocation). */
+    /** Ends session `sid` of `userId` with a session.revoked event naming it (token revocation); no event when it had already ended. */
     async revokeSession(sid: string, userId: string, by: EndedBy): Promise<void> {
-      await transact(async (work) => {
-        await endSessionIn(work, sid);
-        await work.record({ type: 'session.revoked', userId, detail: { session_ids: [sid], reason: by.reason } }, by.client);
-      });
+      await transact((work) => endSessionIn(work, sid, revokedEvent(sid, userId, by), { client: by.client }));
     },
 
     /** Ends live session `sid` of `userId` (the sessions API), with a session.revoked event; false when there is none. */
-    async endOwnedSession(userId: string, sid: string, by: EndedBy): Promise<boolean> {
-      return transact(async (work) => {
-        const at = now();
-        if (!(await work.repos.sessions.revokeOwned(sid, userId, at))) return false;
-        work.afterCommit(() => revocations.add(sid, at));
-        await work.record({ type: 'session.revoked', userId, detail: { session_ids: [sid], reason: by.reason } }, by.client);
-        return true;
-      });
-    },
+    endOwnedSession: (userId: string, sid: string, by: EndedBy): Promise<boolean> =>
+      transact((work) => endSessionIn(work, sid, revokedEvent(sid, userId, by), { owner: userId, client: by.client })),
 
-    /** Ends the caller's own session (logout on any face), with its `logout` event. */
+    /** Ends the caller's own session (logout on any face), with its `logout` event; none when it had already ended. */
     async logout(principal: Pick<Principal, 'sid' | 'userId'>, client?: ClientContext): Promise<void> {
-      await transact(async (work) => {
-        await endSessionIn(work, principal.sid);
-        await work.record({ type: 'logout', userId: principal.userId, detail: { session_id: principal.sid } }, client);
-      });
+      await transact((work) => endSessionIn(work, principal.sid, { type: 'logout', userId: principal.userId, detail: { session_id: principal.sid } }, { client }));
     },
 
     /**

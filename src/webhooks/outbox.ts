@@ -2,9 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/tables.js';
 import type { WebhookEndpointRecord, WebhooksRepo } from '../store/repos/webhooks-repo.js';
-import { webhookPayload, type StoredAuditEvent } from './event.js';
+import type { StoredAuditEvent } from '../core/audit.js';
+import { ALL_EVENTS } from '../core/webhook-event-types.js';
+import { webhookPayload } from './event.js';
 
-export type { StoredAuditEvent } from './event.js';
+/** Webhooks carry the audit log's stored event (core/audit.ts) as `data`, exactly as GET /audit shows it. */
+export type { StoredAuditEvent } from '../core/audit.js';
 
 export interface OutboxOptions {
   repo: WebhooksRepo;
@@ -23,17 +26,15 @@ export interface WebhookOutbox {
   enqueue(executor: Kysely<Database>, event: StoredAuditEvent): Promise<void>;
   /** Re-reads the endpoint list now (after a change on this instance). */
   refresh(): Promise<void>;
-  /** Ids of the enabled endpoints an event of this type goes to, as this instance knows them. */
   /** Whether any enabled endpoint subscribes to `type` (asked on every login: no allocation). */
   wants(type: string): boolean;
-  subscribers(type: string): string[];
   /** True when some endpoint exists (enabled or not): only then can deliveries be waiting. */
   hasEndpoints(): boolean;
   start(): Promise<void>;
   stop(): void;
 }
 
-const subscribes = (e: WebhookEndpointRecord, type: string) => !e.disabled && (e.events.includes('*') || e.events.includes(type));
+const subscribes = (e: WebhookEndpointRecord, type: string) => !e.disabled && (e.events.includes(ALL_EVENTS) || e.events.includes(type));
 
 /** The webhook sink of the audit log: endpoints cached in memory, deliveries written with the event. */
 export function createWebhookOutbox(opts: OutboxOptions): WebhookOutbox {
@@ -51,7 +52,6 @@ export function createWebhookOutbox(opts: OutboxOptions): WebhookOutbox {
       await opts.repo.insertDeliveries(executor, targets.map((e) => ({ id: randomUUID(), endpointId: e.id, eventId: event.id, payload, createdAt })));
     },
     refresh,
-    subscribers: (type) => endpoints.filter((e) => subscribes(e, type)).map((e) => e.id),
     wants: (type) => endpoints.some((e) => subscribes(e, type)),
     hasEndpoints: () => endpoints.length > 0,
     async start() {

@@ -1,6 +1,6 @@
 import type { Repos, TxRepos } from '../../store/repos/index.js';
 import { FreshTokenRequired, MfaInvalidCode, MfaNotEnabled, UserNotFound } from '../errors.js';
-import type { AuditLog, ClientContext as MfaClientContext } from '../audit.js';
+import type { AuditLog, ClientContext } from '../audit.js';
 import { unitOfWork } from '../unit-of-work.js';
 import type { MfaCrypto } from './mfa-crypto.js';
 import type { PasskeyFactor } from './passkey-factor.js';
@@ -37,21 +37,23 @@ export function createMfaService(deps: MfaServiceDeps) {
   }
 
   /**
-   * Recomputes the user's second-factor flag (confirmed TOTP, or at least one of `passkeys`) on `r`
-   * (a change's transaction). With no factor left the recovery codes go too: login stops asking, and
-   * they would open nothing.
+   * Sets the user's second-factor flag on `r` (a change's transaction). With no factor left the
+   * recovery codes go too: login stops asking, and they would open nothing.
    */
-  async function setFlag(r: Pick<Repos, 'users' | 'mfa'>, userId: string, passkeys: number): Promise<boolean> {
-    const on = (await hasConfirmedTotp(userId, r)) || passkeys > 0;
+  async function setFlag(r: Pick<Repos, 'users' | 'mfa'>, userId: string, on: boolean): Promise<boolean> {
     if (!on) await r.mfa.deleteRecoveryCodes(userId);
     const user = await r.users.findById(userId);
     if (user && user.mfaEnabled !== on) await r.users.setMfaEnabled(userId, on);
     return on;
   }
 
+  /** setFlag() from the factors the user holds: a confirmed TOTP (read on `r`), or at least one of `passkeys`. */
+  const recomputeFlag = async (r: Pick<Repos, 'users' | 'mfa'>, userId: string, passkeys: number): Promise<boolean> =>
+    setFlag(r, userId, (await hasConfirmedTotp(userId, r)) || passkeys > 0);
+
   /** setFlag() for the passkeys module, inside the transaction of its change when given (it counts its own passkeys there). */
   async function syncSecondFactor(userId: string, tx?: Pick<TxRepos, 'users' | 'mfa' | 'passkeys'>): Promise<boolean> {
-    return tx ? setFlag(tx, userId, await tx.passkeys.countForUser(userId)) : setFlag(repos, userId, await passkeyCount(userId));
+    return tx ? recomputeFlag(tx, userId, await tx.passkeys.countForUser(userId)) : recomputeFlag(repos, userId, await passkeyCount(userId));
   }
 
   /** Ten new codes replace every old one; only their keyed hashes are kept. */
@@ -91,30 +93,30 @@ export function createMfaService(deps: MfaServiceDeps) {
     },
 
     /** A code from the pending secret makes it the user's TOTP; returns fresh recovery codes. */
-    async confirmTotp(actor: MfaActor, code: string, ctx?: MfaClientContext): Promise<string[]> {
+    async confirmTotp(actor: MfaActor, code: string, ctx?: ClientContext): Promise<string[]> {
       const row = await repos.mfa.findTotp(actor.userId);
       const secret = row?.pendingEnc ? (await deps.crypto()).totpBox.open(row.pendingEnc) : undefined;
       const step = secret === undefined ? undefined : totpStep(secret, code, now());
       if (step === undefined) throw new MfaInvalidCode();
-      // Everything slow or outside the database first: the codes, their key, the passkey count.
+      // Everything slow or outside the database first: the codes and their key.
       const codes = newRecoveryCodes();
       const { hashRecoveryCode } = await deps.crypto();
-      const passkeys = await passkeyCount(actor.userId);
       await transact(async (work) => {
         if (!(await work.repos.mfa.confirmTotp(actor.userId, row!.pendingEnc!, step, now()))) throw new MfaInvalidCode();
         await work.repos.mfa.replaceRecoveryCodes(actor.userId, codes.map(hashRecoveryCode), now());
-        await setFlag(work.repos, actor.userId, passkeys);
+        // The TOTP just confirmed is a second factor: on, whatever else the user holds.
+        await setFlag(work.repos, actor.userId, true);
         await work.record({ type: 'mfa.enrolled', userId: actor.userId, detail: { method: 'totp' } }, ctx);
       });
       return codes;
     },
 
-    async removeTotp(actor: MfaActor, ctx?: MfaClientContext): Promise<void> {
+    async removeTotp(actor: MfaActor, ctx?: ClientContext): Promise<void> {
       needFresh(actor);
       const passkeys = await passkeyCount(actor.userId);
       await transact(async (work) => {
         const removed = await work.repos.mfa.deleteTotp(actor.userId);
-        await setFlag(work.repos, actor.userId, passkeys);
+        await recomputeFlag(work.repos, actor.userId, passkeys);
         if (removed) await work.record({ type: 'mfa.removed', userId: actor.userId, detail: { method: 'totp' } }, ctx);
       });
     },
@@ -122,19 +124,20 @@ export function createMfaService(deps: MfaServiceDeps) {
     /** New recovery codes; the old ones die. Only for a user with a second factor (else they would open nothing). */
     async regenerateRecoveryCodes(actor: MfaActor): Promise<string[]> {
       needFresh(actor);
-      if (!(await syncSecondFactor(actor.userId))) throw new MfaNotEnabled();
+      // The flag every factor change keeps (setFlag); nothing to recompute for a yes/no.
+      if (!(await repos.users.findById(actor.userId))?.mfaEnabled) throw new MfaNotEnabled();
       return issueRecoveryCodes(actor.userId);
     },
 
     /** An admin removes every factor of a user: TOTP, passkeys, recovery codes. */
-    async removeAll(userId: string, ctx?: MfaClientContext): Promise<void> {
+    async removeAll(userId: string, ctx?: ClientContext): Promise<void> {
       if (!(await repos.users.findById(userId))) throw new UserNotFound();
       await transact(async (work) => {
         await work.repos.mfa.deleteTotp(userId);
         await deps.passkeys?.removeAll(userId, work.repos);
         await work.repos.mfa.deleteRecoveryCodes(userId);
-        // No passkey is left to count.
-        await setFlag(work.repos, userId, 0);
+        // No factor is left.
+        await setFlag(work.repos, userId, false);
         await work.record({ type: 'mfa.removed', userId, detail: { method: 'all', by_admin: true } }, ctx);
       });
     },

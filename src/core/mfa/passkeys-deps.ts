@@ -4,9 +4,6 @@ import type { SessionService } from '../sessions.js';
 import type { SecondFactorChanged } from './passkey-factor.js';
 import type { RelyingParty } from './passkeys-relying-party.js';
 
-/** Who/where a request came from (the audit log's client context, typed structurally). */
-export interface PasskeyClient { face?: string; ip?: string | null; userAgent?: string | null; actorId?: string | null }
-
 /** The audit log: record() for failures, prepare() for the events a change writes in its transaction. */
 export type PasskeyAudit = Pick<AuditLog, 'record' | 'prepare'>;
 

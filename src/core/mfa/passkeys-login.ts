@@ -4,7 +4,8 @@ import type { UserRecord } from '../../store/repos/index.js';
 import { InvalidCredentials, UserNotVerified, WebAuthnInvalid } from '../errors.js';
 import type { TokenSet } from '../sessions.js';
 import { checkAssertion } from './passkeys-assertion.js';
-import { CEREMONY_MS, WEBAUTHN, type PasskeyClient, type PasskeyServiceDeps } from './passkeys-deps.js';
+import { CEREMONY_MS, WEBAUTHN, type PasskeyServiceDeps } from './passkeys-deps.js';
+import type { ClientContext } from '../audit.js';
 import { webauthnLibrary } from './passkeys-library.js';
 
 /** Passwordless login with a passkey: a complete, `fresh` login of the users face. */
@@ -43,7 +44,7 @@ export function passkeyLogin(deps: PasskeyServiceDeps) {
     },
 
     /** Spends the flow's challenge, checks the assertion, and opens a session like any login. */
-    async login(flowId: string, response: unknown, opts: { client?: PasskeyClient } = {}): Promise<{ user: UserRecord; tokens: TokenSet }> {
+    async login(flowId: string, response: unknown, opts: { client?: ClientContext } = {}): Promise<{ user: UserRecord; tokens: TokenSet }> {
       const challenge = await repos.passkeyChallenges.take('login', flowId, now());
       if (!challenge) throw new WebAuthnInvalid();
       const result = await checkAssertion(deps, response, challenge.challenge, challenge.userId ?? undefined);

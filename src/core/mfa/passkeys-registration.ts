@@ -1,7 +1,8 @@
 import type { PublicKeyCredentialCreationOptionsJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { PasskeyRecord } from '../../store/repos/index.js';
 import { FreshTokenRequired, InvalidToken, WebAuthnInvalid } from '../errors.js';
-import { CEREMONY_MS, WEBAUTHN, type PasskeyClient, type PasskeyServiceDeps } from './passkeys-deps.js';
+import { CEREMONY_MS, WEBAUTHN, type PasskeyServiceDeps } from './passkeys-deps.js';
+import type { ClientContext } from '../audit.js';
 import { toBase64Url, webauthnLibrary } from './passkeys-library.js';
 import { unitOfWork } from '../unit-of-work.js';
 
@@ -57,7 +58,7 @@ export function passkeyRegistration(deps: PasskeyServiceDeps) {
     },
 
     /** Verifies the attestation against the caller's challenge and stores the passkey. */
-    async verify(caller: PasskeyCaller, response: unknown, name: string | undefined, client?: PasskeyClient): Promise<PasskeyRecord> {
+    async verify(caller: PasskeyCaller, response: unknown, name: string | undefined, client?: ClientContext): Promise<PasskeyRecord> {
       const challenge = challengeOf(response);
       const spent = challenge && await repos.passkeyChallenges.take('register', challenge, now(), { userId: caller.userId, sessionId: caller.sid });
       if (!spent) throw new WebAuthnInvalid();

@@ -1,7 +1,8 @@
 import { PasskeyNotFound, FreshTokenRequired } from '../errors.js';
 import type { PasskeyRecord } from '../../store/repos/index.js';
 import { checkAssertion } from './passkeys-assertion.js';
-import { WEBAUTHN, type PasskeyClient, type PasskeyServiceDeps } from './passkeys-deps.js';
+import { WEBAUTHN, type PasskeyServiceDeps } from './passkeys-deps.js';
+import type { ClientContext } from '../audit.js';
 import { passkeyLogin } from './passkeys-login.js';
 import { passkeyRegistration, type PasskeyCaller } from './passkeys-registration.js';
 import type { PasskeyFactor } from './passkey-factor.js';
@@ -28,11 +29,10 @@ export function createPasskeyService(deps: PasskeyServiceDeps) {
       return login.challengeFor('mfa', flowId, userId, await repos.passkeys.listForUser(userId));
     },
 
+    // No event here: the second step records mfa.failed for every wrong answer, whatever its factor.
     async verify(userId, flowId, response) {
       const challenge = await repos.passkeyChallenges.take('mfa', flowId, now(), { userId });
-      const ok = challenge !== undefined && (await checkAssertion(deps, response, challenge.challenge, userId)).ok;
-      if (!ok) await deps.audit.record({ type: 'mfa.failed', userId, detail: { ...WEBAUTHN } });
-      return ok;
+      return challenge !== undefined && (await checkAssertion(deps, response, challenge.challenge, userId)).ok;
     },
 
     removeAll: (userId, tx) => tx.passkeys.deleteAllForUser(userId),
@@ -48,7 +48,7 @@ export function createPasskeyService(deps: PasskeyServiceDeps) {
     list: (userId: string): Promise<PasskeyRecord[]> => repos.passkeys.listForUser(userId),
 
     /** Removes one of the caller's passkeys (fresh token); PasskeyNotFound when the caller has none by that id. */
-    async remove(caller: PasskeyCaller, id: string, client?: PasskeyClient): Promise<void> {
+    async remove(caller: PasskeyCaller, id: string, client?: ClientContext): Promise<void> {
       if (!caller.fresh) throw new FreshTokenRequired();
       await transact(async (work) => {
         if (!(await work.repos.passkeys.deleteForUser(caller.userId, id))) throw new PasskeyNotFound();

@@ -3,7 +3,7 @@ import { hashToken, randomToken } from '../../crypto/random-token.js';
 import type { Repos, UserRecord } from '../../store/repos/index.js';
 import { MfaInvalidCode, MfaTokenInvalid, StoreUnavailable, type MfaChallenge } from '../errors.js';
 import type { SessionService, TokenSet } from '../sessions.js';
-import type { AuditRecorder as MfaAudit, ClientContext as MfaClientContext } from '../audit.js';
+import type { AuditRecorder, ClientContext } from '../audit.js';
 import type { MfaCrypto } from './mfa-crypto.js';
 import type { PasskeyFactor } from './passkey-factor.js';
 import { totpStep } from './totp.js';
@@ -21,7 +21,7 @@ export interface SecondStepDeps {
   /** Opens TOTP secrets and keys recovery-code hashes (resolved on first use). */
   crypto: () => Promise<MfaCrypto>;
   passkeys?: PasskeyFactor;
-  audit?: MfaAudit;
+  audit?: AuditRecorder;
   now?: () => number;
 }
 
@@ -75,7 +75,7 @@ export function createSecondStep(deps: SecondStepDeps) {
     methodsOf,
 
     /** A challenge for a user whose password was just checked; `backend` says how to answer once it is met. */
-    async challenge(user: UserRecord, opts: { backend: string; scope?: string[] }, ctx?: MfaClientContext): Promise<MfaChallenge> {
+    async challenge(user: UserRecord, opts: { backend: string; scope?: string[] }, ctx?: ClientContext): Promise<MfaChallenge> {
       const mfaToken = randomToken();
       const at = now();
       await repos.mfa.insertChallenge({
@@ -102,7 +102,7 @@ export function createSecondStep(deps: SecondStepDeps) {
      * Checks the answer; a right one spends the challenge and opens the session (`fresh` tokens,
      * the users profile). A wrong one costs an attempt: after MAX_ATTEMPTS the token is dead.
      */
-    async verify(mfaToken: string, answer: MfaAnswer, ctx?: MfaClientContext): Promise<{ backend: string; user: UserRecord; tokens: TokenSet }> {
+    async verify(mfaToken: string, answer: MfaAnswer, ctx?: ClientContext): Promise<{ backend: string; user: UserRecord; tokens: TokenSet }> {
       const { challenge, user } = await live(mfaToken);
       if (!(await check(user, challenge.id, answer))) {
         await deps.audit?.record({ type: 'mfa.failed', userId: user.id, detail: { method: methodOf(answer) } }, ctx);

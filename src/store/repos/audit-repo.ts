@@ -63,9 +63,19 @@ const fromRow = (r: Row): AuditEventRecord => ({
 export const insertAuditEvent = (executor: AuditExecutor, e: AuditEventRecord) =>
   executor.insertInto('audit_events').values(auditRow(...auditArgs(e))).execute();
 
+/** One event and what it feeds, on `trx` (the transaction they commit in together). */
+export async function insertAuditEventWithin(trx: AuditExecutor, e: AuditEventRecord, within: WithinEvent): Promise<void> {
+  await insertAuditEvent(trx, e);
+  await within(trx);
+}
+
+/** The compiled-once insert of one event (this repository's, and a login's on SQLite). */
+export const precompileAuditInsert = (db: Db) =>
+  precompile(db, 9, (...a: AuditArgs) => db.insertInto('audit_events').values(auditRow(...a)));
+
 export function createAuditRepo(db: Db) {
   // Failed logins write one each: compiled once.
-  const insertRow = precompile(db, 9, (...a: AuditArgs) => db.insertInto('audit_events').values(auditRow(...a)));
+  const insertRow = precompileAuditInsert(db);
 
   const filtered = (q: Omit<AuditQuery, 'limit' | 'offset'>) => db.selectFrom('audit_events')
     .$if(q.userId !== undefined, (s) => s.where('user_id', '=', q.userId!))
@@ -82,10 +92,7 @@ export function createAuditRepo(db: Db) {
         await insertRow(...auditArgs(e));
         return;
       }
-      await inTransaction(db, async (trx) => {
-        await insertAuditEvent(trx, e);
-        await within(trx);
-      });
+      await inTransaction(db, (trx) => insertAuditEventWithin(trx, e, within));
     },
 
     /** Newest first (ties by id, so pages never overlap), and how many match in all. */

@@ -2,7 +2,8 @@ import { sql } from 'kysely';
 import { dialectOf, type Db } from '../create-db.js';
 import { batchedReads } from './batched-reads.js';
 import { precompile } from './precompiled.js';
-import { AUDIT_COLUMNS, auditArgs, auditRow, insertAuditEvent, type AuditArgs, type AuditEventRecord, type WithinEvent } from './audit-repo.js';
+import { AUDIT_COLUMNS, auditArgs, insertAuditEventWithin, precompileAuditInsert, type AuditArgs, type AuditEventRecord, type WithinEvent } from './audit-repo.js';
+import { inTransaction } from '../transaction.js';
 import { precompileTokenInsert, refreshTokenArgs, refreshTokenRow, type RefreshTokenArgs, type RefreshTokenRecord } from './refresh-tokens-repo.js';
 
 export interface SessionRecord {
@@ -97,12 +98,11 @@ const jsonList = <R>(run: (json: string) => Promise<R>) => (ids: string[]) => ru
 export function createSessionsRepo(db: Db) {
   /** A login with webhook subscribers: session, token, event and what the event feeds in one transaction. */
   async function openInTransaction(s: SessionRecord, t: RefreshTokenArgs, e: AuditEventRecord, within: WithinEvent): Promise<boolean> {
-    return db.transaction().execute(async (trx) => {
+    return inTransaction(db, async (trx) => {
       const opened = await trx.insertInto('sessions').columns(SESSION_COLUMNS).expression(sessionIfCurrent(trx, ...sessionArgs(s))).executeTakeFirst();
       if (Number(opened.numInsertedOrUpdatedRows ?? 0) === 0) return false;
       await trx.insertInto('refresh_tokens').values(refreshTokenRow(...t)).execute();
-      await insertAuditEvent(trx, e);
-      await within(trx);
+      await insertAuditEventWithin(trx, e, within);
       return true;
     });
   }
@@ -113,7 +113,7 @@ export function createSessionsRepo(db: Db) {
   const insertRow = precompile(db, SESSION_ARITY, (...s: SessionArgs) => db.insertInto('sessions').values(sessionRow(...s)));
   const openRow = precompile(db, SESSION_ARITY, (...s: SessionArgs) => db.insertInto('sessions').columns(SESSION_COLUMNS).expression(sessionIfCurrent(db, ...s)));
   const insertToken = precompileTokenInsert(db);
-  const insertEvent = precompile(db, 9, (...a: AuditArgs) => db.insertInto('audit_events').values(auditRow(...a)));
+  const insertEvent = precompileAuditInsert(db);
   // Token use: at most once a minute per session and instance (core/session-activity.ts), never moving back.
   const touchRow = precompile(db, 2, (id: string, at: number) => db.updateTable('sessions').set({ last_used_at: at })
     .where('id', '=', id).where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', at)])));

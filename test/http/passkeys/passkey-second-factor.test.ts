@@ -6,6 +6,7 @@ import { mfaChallenge, verify } from '../../support/mfa-client.js';
 import { auth, coreUser, jwtLogin } from '../../support/users-fixtures.js';
 import { scrape, valueOf } from '../../support/metrics.js';
 import { passkeyLogin } from '../../support/passkey-client.js';
+import { eventsOf } from '../../support/audit.js';
 
 /** The real passkeys module behind the second step: enrolment turns the password login into two steps. */
 describe.each(DIALECTS)('a passkey as the second factor of a password login (%s)', (dialect) => {
@@ -40,7 +41,7 @@ describe.each(DIALECTS)('a passkey as the second factor of a password login (%s)
   });
 
   it('another user\'s passkey does not answer this user\'s challenge', async () => {
-    await coreUser(s, 'isolde@camelot.bt');
+    const isolde = (await coreUser(s, 'isolde@camelot.bt')).id;
     await coreUser(s, 'mark@camelot.bt');
     const isoldes = new SoftAuthenticator(ORIGIN);
     const marks = new SoftAuthenticator(ORIGIN);
@@ -51,6 +52,8 @@ describe.each(DIALECTS)('a passkey as the second factor of a password login (%s)
     // Mark's authenticator signs Isolde's challenge with his own credential.
     const forged = marks.get({ ...options, allowCredentials: [] });
     expect((await verify(s, { mfa_token, webauthn: forged })).json()).toEqual({ detail: 'MFA_INVALID_CODE' });
+    // One wrong answer, one mfa.failed (the second step records it; the passkey factor does not again).
+    expect((await eventsOf(s, isolde)).filter((e) => e.type === 'mfa.failed').map((e) => e.detail)).toEqual([{ method: 'webauthn' }]);
     // Each WebAuthn challenge is single use, even when the answer was wrong: Isolde asks again.
     expect((await verify(s, { mfa_token, webauthn: isoldes.get(options) })).json()).toEqual({ detail: 'MFA_INVALID_CODE' });
     const again = (await s.app.inject({ method: 'POST', url: '/auth/mfa/webauthn/options', payload: { mfa_token } })).json();
