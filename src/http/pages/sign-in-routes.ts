@@ -7,7 +7,8 @@ import { MFA_STEP_COOKIE, clearMfaStep, redirectUris, startFlow } from '../faces
 import { bodyLogin, bodyMfaToken } from '../plugins/rate-limit-accounts.js';
 import { CsrfOnly, LoginForm, MfaForm, ReturnToQuery } from './forms.js';
 import { pageFailure } from './errors.js';
-import { clearSessionCookie, loadSession, setSessionCookie } from './page-session.js';
+import { loadSession } from './page-session.js';
+import { clearAuthCookie, setAuthCookie } from '../faces/users/login-response.js';
 import { DEFAULT_LANDING, safeReturnTo } from './return-to.js';
 import { clientOf } from '../client-context.js';
 import type { FormPage } from './render.js';
@@ -67,7 +68,7 @@ export async function signInRoutes(base: FastifyInstance, { container }: { conta
     const target = returnTo(req.body.return_to);
     try {
       const { tokens } = await auth.login(req.body.username, req.body.password, { profile: 'users', secondStep: 'page', client: clientOf(req, 'pages') });
-      setSessionCookie(reply, tokens, config.cookieSecure);
+      setAuthCookie(reply, tokens, config.cookieSecure);
       return reply.redirect(target ?? DEFAULT_LANDING, 303);
     } catch (err) {
       // The password was right and the user has a second factor: the code step, token in a hidden field.
@@ -83,7 +84,7 @@ export async function signInRoutes(base: FastifyInstance, { container }: { conta
     const target = returnTo(req.body.return_to);
     try {
       const { tokens } = await mfaLogin.verify(req.body.mfa_token, answerOf(req.body), clientOf(req, 'pages'));
-      setSessionCookie(reply, tokens, config.cookieSecure);
+      setAuthCookie(reply, tokens, config.cookieSecure);
       return reply.redirect(target ?? DEFAULT_LANDING, 303);
     } catch (err) {
       // A dead token (expired, spent, out of attempts): back to the password step.
@@ -96,7 +97,7 @@ export async function signInRoutes(base: FastifyInstance, { container }: { conta
   app.post('/logout', { schema: { hide: true, body: CsrfOnly } }, async (req, reply) => {
     await loadSession(container, req);
     if (req.principal) await sessions.logout(req.principal, clientOf(req, 'pages'));
-    clearSessionCookie(reply, config.cookieSecure);
+    clearAuthCookie(reply, config.cookieSecure);
     return reply.redirect('/login', 303);
   });
 
