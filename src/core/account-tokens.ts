@@ -77,6 +77,11 @@ export function createAccountTokenService(deps: AccountTokenDeps) {
 
   const withEmail = (u: UserRecord | undefined): u is UserRecord & { email: string } => !!u && u.email !== null && u.isActive;
 
+  /** Mails a verify token when the user has an email, is active and is not verified; silent otherwise. */
+  function sendVerification(user: UserRecord | undefined, client?: ClientContext): void {
+    if (withEmail(user) && !user.isVerified) issueLater(user, 'verify', client);
+  }
+
   return {
     /** Waits for tokens still being issued and mailed (shutdown, tests). */
     async drain(): Promise<void> {
@@ -85,9 +90,11 @@ export function createAccountTokenService(deps: AccountTokenDeps) {
 
     /** Mails a verify token when the user exists, is active and is not verified; silent otherwise. */
     async requestVerify(email: string, client?: ClientContext): Promise<void> {
-      const user = await repos.users.findByEmail(email);
-      if (withEmail(user) && !user.isVerified) issueLater(user, 'verify', client);
+      sendVerification(await repos.users.findByEmail(email), client);
     },
+
+    /** requestVerify for a caller already holding the user (a page just registered or signed in): no second read. */
+    sendVerification,
 
     async verify(token: string, client?: ClientContext): Promise<UserRecord> {
       // A refusal is returned, not thrown, from the transaction: the token stays spent all the same.

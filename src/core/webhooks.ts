@@ -62,9 +62,11 @@ export function createWebhookService(deps: WebhookServiceDeps) {
       await deps.onChange();
     },
 
-    async deliveries(id: string, page: { limit: number; offset: number }): Promise<{ items: WebhookDeliveryRecord[]; total: number }> {
-      await found(id);
-      return deps.repo.listDeliveries(id, page.limit, page.offset);
+    /** An endpoint's recent deliveries, with the endpoint itself so a page showing both reads it once. */
+    async deliveries(id: string, page: { limit: number; offset: number }):
+      Promise<{ endpoint: WebhookEndpointRecord; items: WebhookDeliveryRecord[]; total: number }> {
+      const endpoint = await found(id);
+      return { endpoint, ...(await deps.repo.listDeliveries(id, page.limit, page.offset)) };
     },
   };
 }

@@ -11,12 +11,18 @@ export function uuidParam(id: string, notFound: () => DomainError): string {
   return id.toLowerCase();
 }
 
+/** A path id that must be an account number (at most 15 digits, so a safe integer); anything else is `notFound`. */
+export function accountNumberParam(id: string, notFound: () => DomainError): number {
+  if (!ACCOUNT_NUMBER.test(id)) throw notFound();
+  return Number(id);
+}
+
 /**
  * A user named in an admin path: the UUID, or (wisdom's administration names users by number) the
  * account number, looked up; anything else is `notFound`.
  */
 export async function userIdParam(id: string, byNumber: (n: number) => Promise<{ id: string }>, notFound: () => DomainError): Promise<string> {
   if (UUID.test(id)) return id.toLowerCase();
-  if (ACCOUNT_NUMBER.test(id)) return (await byNumber(Number(id))).id;
+  if (ACCOUNT_NUMBER.test(id)) return (await byNumber(accountNumberParam(id, notFound))).id;
   throw notFound();
 }

@@ -48,7 +48,7 @@ export async function accountRoutes(base: FastifyInstance, { container }: { cont
     const after = await users.update(before.id, { ...(b.email ? { email: b.email } : {}), username: b.username === '' ? null : b.username }, { ...actorOf(req), ...current });
     // A new address is unverified (core): the person gets its confirmation link at once.
     const emailChanged = after.email !== null && after.email !== before.email && !after.isVerified;
-    if (emailChanged) await accountTokens.requestVerify(after.email!, clientOf(req, 'pages'));
+    if (emailChanged) accountTokens.sendVerification(after, clientOf(req, 'pages'));
     return reply.redirect(`/account?notice=${emailChanged ? 'email-changed' : 'profile'}`, 303);
   });
 
@@ -58,7 +58,7 @@ export async function accountRoutes(base: FastifyInstance, { container }: { cont
   });
 
   app.post('/account/verify-email', { ...signedIn, config: { form: accountPage, limit: { policy: 'mail', account: signedInUser } }, schema: { hide: true, body: CsrfOnly } }, async (req, reply) => {
-    if (req.currentUser!.email) await accountTokens.requestVerify(req.currentUser!.email, clientOf(req, 'pages'));
+    accountTokens.sendVerification(req.currentUser!, clientOf(req, 'pages'));
     return reply.redirect('/account?notice=verify-sent', 303);
   });
 }

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Container } from '../../container.js';
 import { otpauthQrSvg } from '../../core/mfa/qr-svg.js';
@@ -22,12 +22,11 @@ export async function accountSecurityRoutes(base: FastifyInstance, { container }
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
   const { mfa, passkeys, accountSessions } = container;
   const signedIn = { preValidation: requireSignIn(container, 'me') };
-  const actor = (req: FastifyRequest) => ({ userId: req.principal!.userId, sid: req.principal!.sid, fresh: req.principal!.fresh });
   const accountPage: FormPage = { view: 'account', title: 'Your account', context: (req) => accountView(container, req) };
   const setupPage: FormPage = {
     view: 'totp-setup', title: 'Set up authenticator app',
     context: async (req) => {
-      const pending = await mfa.pendingTotp(actor(req));
+      const pending = await mfa.pendingTotp(req.principal!);
       return pending ? { secret: pending.secret, qr: await qrOf(pending.otpauthUri) } : { secret: null, qr: null };
     },
   };
@@ -35,7 +34,7 @@ export async function accountSecurityRoutes(base: FastifyInstance, { container }
 
   // A new pending secret, shown on its own page (a reload shows the same one, not a new one).
   app.post('/account/totp', { ...signedIn, config: { form: accountPage }, schema: { hide: true, body: CsrfOnly } }, async (req, reply) => {
-    await mfa.enrollTotp(actor(req));
+    await mfa.enrollTotp(req.principal!);
     return reply.redirect('/account/totp', 303);
   });
 
@@ -47,24 +46,24 @@ export async function accountSecurityRoutes(base: FastifyInstance, { container }
   });
 
   app.post('/account/totp/confirm', { ...signedIn, config: { form: setupPage, limit: { policy: 'mfa', account: signedInUser } }, schema: { hide: true, body: CodeForm } }, async (req, reply) => {
-    const codes = await mfa.confirmTotp(actor(req), req.body.code.replace(/\s/g, ''), clientOf(req, 'pages'));
+    const codes = await mfa.confirmTotp(req.principal!, req.body.code.replace(/\s/g, ''), clientOf(req, 'pages'));
     noStore(reply);
     return reply.page('recovery-codes', 'Recovery codes', { ...showCodes(codes), notice: 'Your authenticator app is set up: sign-in now asks for its code.' });
   });
 
   app.post('/account/totp/remove', { ...signedIn, config: { form: accountPage }, schema: { hide: true, body: CsrfOnly } }, async (req, reply) => {
-    await mfa.removeTotp(actor(req), clientOf(req, 'pages'));
+    await mfa.removeTotp(req.principal!, clientOf(req, 'pages'));
     return reply.redirect('/account?notice=totp-removed', 303);
   });
 
   app.post('/account/recovery-codes', { ...signedIn, config: { form: accountPage }, schema: { hide: true, body: CsrfOnly } }, async (req, reply) => {
-    const codes = await mfa.regenerateRecoveryCodes(actor(req));
+    const codes = await mfa.regenerateRecoveryCodes(req.principal!);
     noStore(reply);
     return reply.page('recovery-codes', 'Recovery codes', { ...showCodes(codes), notice: 'New recovery codes: the old ones no longer work.' });
   });
 
   app.post('/account/passkeys/:id/remove', { ...signedIn, config: { form: accountPage }, schema: { hide: true, params: ItemParams, body: CsrfOnly } }, async (req, reply) => {
-    await passkeys.remove(actor(req), req.params.id, clientOf(req, 'pages'));
+    await passkeys.remove(req.principal!, req.params.id, clientOf(req, 'pages'));
     return reply.redirect('/account?notice=passkey-removed', 303);
   });
 

@@ -2,11 +2,12 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Container } from '../../container.js';
 import { UnknownOAuthProvider } from '../../core/errors.js';
-import { FLOW_COOKIE } from '../faces/users/social-routes.js';
+import { redirectUris, startFlow } from '../faces/users/social-flow.js';
 import { clientOf } from '../client-context.js';
 import { CsrfOnly, ItemParams, ProviderParams } from './forms.js';
 import { requireSignIn } from './page-session.js';
 import { accountView } from './account-view.js';
+import { pageProviders } from './providers.js';
 import type { FormPage } from './render.js';
 
 /**
@@ -19,17 +20,15 @@ export async function accountSocialRoutes(base: FastifyInstance, { container }: 
   const { socialLogin, publicUrl, config } = container;
   const signedIn = { preValidation: requireSignIn(container, 'me') };
   const accountPage: FormPage = { view: 'account', title: 'Your account', context: (req) => accountView(container, req) };
-  const flowCookie = { httpOnly: true, sameSite: 'lax' as const, path: '/auth', secure: config.cookieSecure };
-  const linkable = () => (config.faces.includes('users') ? socialLogin.providers() : []);
 
   app.post('/account/link/:provider', { ...signedIn, config: { form: accountPage }, schema: { hide: true, params: ProviderParams, body: CsrfOnly } }, async (req, reply) => {
     const name = req.params.provider;
-    if (!linkable().includes(name)) throw new UnknownOAuthProvider();
-    const { authorizationUrl, flow, maxAgeSeconds } = await socialLogin.authorize(name, {
-      mode: 'associate', backend: 'page', redirectUri: `${publicUrl}/auth/associate/${name}/callback`, userId: req.principal!.userId,
+    if (!pageProviders(container).includes(name)) throw new UnknownOAuthProvider();
+    const started = await socialLogin.authorize(name, {
+      mode: 'associate', backend: 'page', redirectUri: redirectUris(publicUrl, name).associate, userId: req.principal!.userId,
     });
-    reply.setCookie(FLOW_COOKIE, flow, { ...flowCookie, maxAge: maxAgeSeconds });
-    return reply.redirect(authorizationUrl, 303);
+    startFlow(reply, started, config.cookieSecure);
+    return reply.redirect(started.authorizationUrl, 303);
   });
 
   app.post('/account/identities/:id/unlink', { ...signedIn, config: { form: accountPage }, schema: { hide: true, params: ItemParams, body: CsrfOnly } }, async (req, reply) => {

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { Container } from '../../container.js';
-import { providerLabel } from './providers.js';
+import { pageProviders, providerLabel } from './providers.js';
 
 /** Latest security events the account page shows (the API pages through all of them). */
 const EVENTS_SHOWN = 10;
@@ -27,10 +27,9 @@ export const when = (ms: number | string | null): string => (ms === null ? 'neve
  * the core call the users face's API uses.
  */
 export async function accountView(container: Container, req: FastifyRequest): Promise<Record<string, unknown>> {
-  const { accountSessions, mfa, passkeys, socialLogin, config } = container;
+  const { accountSessions, mfa, passkeys, socialLogin } = container;
   const userId = req.principal!.userId;
-  // Linking needs the users face's associate callback (the redirect URI providers know).
-  const linkable = config.faces.includes('users') ? socialLogin.providers() : [];
+  const linkable = pageProviders(container);
   const [sessions, events, status, keys, identities] = await Promise.all([
     accountSessions.list(userId),
     accountSessions.events(userId, { limit: EVENTS_SHOWN, offset: 0 }),

@@ -54,10 +54,7 @@ export async function adminConsoleRoutes(base: FastifyInstance, { container }: {
   });
 
   app.get('/admin/webhooks/:id', { ...admin, schema: { hide: true, params: IdParams } }, async (req, reply) => {
-    const id = endpointId(req.params.id);
-    const endpoint = (await webhooks.list()).find((e) => e.id === id);
-    if (!endpoint) throw new WebhookNotFound();
-    const { items, total } = await webhooks.deliveries(id, { limit: DELIVERIES_SHOWN, offset: 0 });
+    const { endpoint, items, total } = await webhooks.deliveries(endpointId(req.params.id), { limit: DELIVERIES_SHOWN, offset: 0 });
     return reply.page('admin-webhook', 'Webhook', { ...common, endpoint, deliveries: items, total });
   });
 

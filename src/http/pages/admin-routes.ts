@@ -40,10 +40,10 @@ export async function adminRoutes(base: FastifyInstance, { container }: { contai
   const admin = { preValidation: requireSignIn(container, 'admin') };
   const limit = { policy: 'admin' as const, account: userParam('id') };
   const idOf = (req: FastifyRequest) => userId((req.params as { id: string }).id);
-  // The user, its live sessions and second factors (404 when there is no such user).
+  // The user, its live sessions and second factors (404 when there is no such user: users.get checks, once).
   const subjectView = async (req: FastifyRequest) => {
     const subject = await users.get(idOf(req));
-    const [sessions, factors] = await Promise.all([accountSessions.listFor(subject.id), mfa.status(subject.id)]);
+    const [sessions, factors] = await Promise.all([accountSessions.list(subject.id), mfa.status(subject.id)]);
     return { subject, sessions, factors, when };
   };
   const userPage: FormPage = { view: 'admin-user', title: 'User', context: subjectView };
@@ -75,7 +75,7 @@ export async function adminRoutes(base: FastifyInstance, { container }: { contai
   });
 
   app.post('/admin/users/:id/end-sessions', { ...admin, config: { form: userPage, limit }, schema: { hide: true, params: IdParams, body: CsrfOnly } }, async (req, reply) => {
-    const id = (await users.get(idOf(req))).id;
+    const id = idOf(req);
     await accountSessions.endAll(id, clientOf(req, 'pages'));
     return reply.redirect(`/admin/users/${id}?notice=sessions-ended`, 303);
   });

@@ -26,7 +26,7 @@ export async function mailedLinkRoutes(base: FastifyInstance, { container }: { c
 
   app.post('/register', { config: { form: registerForm, limit: { policy: 'register', account: bodyLogin('email') } }, schema: { ...hide, body: RegisterForm } }, async (req, reply) => {
     const user = await users.register({ email: req.body.email, username: null, password: req.body.password }, clientOf(req, 'pages'));
-    await accountTokens.requestVerify(user.email!, clientOf(req, 'pages'));
+    accountTokens.sendVerification(user, clientOf(req, 'pages'));
     // With TESSERA_MAIL=off nothing is sent: say only what happened.
     const notice = container.config.mail ? `Your account is created. We sent a link to ${user.email} to confirm the address.` : 'Your account is created.';
     return reply.page('message', container.config.mail ? 'Check your email' : 'Account created', { notice, next: { href: '/login', text: 'Sign in' } });

@@ -3,24 +3,16 @@ import type { Container } from '../../container.js';
 import { accountStanding } from '../../core/account-standing.js';
 import { actsAsAdmin, type ScopePolicy } from '../../core/scopes.js';
 import { DomainError } from '../../core/errors.js';
-import type { TokenSet } from '../../core/sessions.js';
 import { AUTH_COOKIE } from '../faces/users/guard.js';
-import { setAuthCookie } from '../faces/users/login-response.js';
 import { PageForbidden } from './errors.js';
 
-/**
+/*
  * The pages sign in with the users face's cookie (`tessera_auth`, an access
- * token of the `users` profile, HttpOnly, SameSite=Lax): one session model,
- * so a person signed in on /login is signed in for the cookie API too, and
- * POST /logout ends the same session /auth/cookie/logout would.
+ * token of the `users` profile, HttpOnly, SameSite=Lax; set and cleared by
+ * login-response.ts): one session model, so a person signed in on /login is
+ * signed in for the cookie API too, and POST /logout ends the same session
+ * /auth/cookie/logout would.
  */
-export function setSessionCookie(reply: FastifyReply, tokens: TokenSet, secure: boolean): void {
-  setAuthCookie(reply, tokens, secure);
-}
-
-export function clearSessionCookie(reply: FastifyReply, secure: boolean): void {
-  reply.clearCookie(AUTH_COOKIE, { httpOnly: true, sameSite: 'lax', path: '/', secure });
-}
 
 /**
  * Reads the cookie session into `req.principal`/`req.currentUser`, or leaves

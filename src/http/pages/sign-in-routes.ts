@@ -3,16 +3,16 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Container } from '../../container.js';
 import { MfaRequired, MfaTokenInvalid } from '../../core/errors.js';
 import type { MfaAnswer } from '../../core/mfa/second-step.js';
-import { FLOW_COOKIE, MFA_STEP_COOKIE } from '../faces/users/social-routes.js';
+import { MFA_STEP_COOKIE, clearMfaStep, redirectUris, startFlow } from '../faces/users/social-flow.js';
 import { bodyLogin, bodyMfaToken } from '../plugins/rate-limit-accounts.js';
 import { CsrfOnly, LoginForm, MfaForm, ReturnToQuery } from './forms.js';
 import { pageFailure } from './errors.js';
-import { clearSessionCookie, loadSession, setSessionCookie } from './page-session.js';
+import { loadSession } from './page-session.js';
+import { clearAuthCookie, setAuthCookie } from '../faces/users/login-response.js';
 import { DEFAULT_LANDING, safeReturnTo } from './return-to.js';
 import { clientOf } from '../client-context.js';
 import type { FormPage } from './render.js';
-import { providerLabel } from './providers.js';
-
+import { pageProviders, providerLabel } from './providers.js';
 
 /** One field takes either answer: six digits are a TOTP code, anything else a recovery code. */
 const answerOf = (b: { code?: string | undefined; webauthn?: string | undefined }): MfaAnswer => {
@@ -30,8 +30,7 @@ export async function signInRoutes(base: FastifyInstance, { container }: { conta
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
   const { auth, config, publicUrl, sessions, socialLogin, mfaLogin } = container;
   const returnTo = (raw: unknown) => safeReturnTo(raw, publicUrl, config.corsOrigins);
-  // Social buttons need the users face's callback route (the redirect URI providers know).
-  const providers = config.faces.includes('users') ? socialLogin.providers().map((name) => ({ name, label: providerLabel(name) })) : [];
+  const providers = pageProviders(container).map((name) => ({ name, label: providerLabel(name) }));
   const loginForm: FormPage = {
     view: 'login', title: 'Sign in',
     context: async (req) => ({ providers, returnTo: returnTo((req.body as { return_to?: unknown } | undefined)?.return_to) }),
@@ -55,7 +54,7 @@ export async function signInRoutes(base: FastifyInstance, { container }: { conta
     // A social sign-in that needs the second factor (its callback left the mfa_token in a cookie).
     const pending = req.cookies[MFA_STEP_COOKIE];
     if (pending) {
-      reply.clearCookie(MFA_STEP_COOKIE, { httpOnly: true, sameSite: 'lax', path: '/login', secure: config.cookieSecure });
+      clearMfaStep(reply, config.cookieSecure);
       const userId = await mfaLogin.userOf(pending);
       return reply.page(stepForm.view, stepForm.title, { mfaToken: pending, methods: userId ? await mfaLogin.methodsOf(userId) : [], returnTo: target });
     }
@@ -69,7 +68,7 @@ export async function signInRoutes(base: FastifyInstance, { container }: { conta
     const target = returnTo(req.body.return_to);
     try {
       const { tokens } = await auth.login(req.body.username, req.body.password, { profile: 'users', secondStep: 'page', client: clientOf(req, 'pages') });
-      setSessionCookie(reply, tokens, config.cookieSecure);
+      setAuthCookie(reply, tokens, config.cookieSecure);
       return reply.redirect(target ?? DEFAULT_LANDING, 303);
     } catch (err) {
       // The password was right and the user has a second factor: the code step, token in a hidden field.
@@ -85,7 +84,7 @@ export async function signInRoutes(base: FastifyInstance, { container }: { conta
     const target = returnTo(req.body.return_to);
     try {
       const { tokens } = await mfaLogin.verify(req.body.mfa_token, answerOf(req.body), clientOf(req, 'pages'));
-      setSessionCookie(reply, tokens, config.cookieSecure);
+      setAuthCookie(reply, tokens, config.cookieSecure);
       return reply.redirect(target ?? DEFAULT_LANDING, 303);
     } catch (err) {
       // A dead token (expired, spent, out of attempts): back to the password step.
@@ -98,18 +97,17 @@ export async function signInRoutes(base: FastifyInstance, { container }: { conta
   app.post('/logout', { schema: { hide: true, body: CsrfOnly } }, async (req, reply) => {
     await loadSession(container, req);
     if (req.principal) await sessions.logout(req.principal, clientOf(req, 'pages'));
-    clearSessionCookie(reply, config.cookieSecure);
+    clearAuthCookie(reply, config.cookieSecure);
     return reply.redirect('/login', 303);
   });
 
   // The social authorize of the users face with a backend of its own: its callback sets the
   // session cookie and sends the browser to /account instead of answering 204.
-  const flowCookie = { httpOnly: true, sameSite: 'lax' as const, path: '/auth', secure: config.cookieSecure };
   for (const { name } of providers) {
     app.get(`/login/${name}`, { schema: { hide: true } }, async (_req, reply) => {
-      const { authorizationUrl, flow, maxAgeSeconds } = await socialLogin.authorize(name, { mode: 'login', backend: 'page', redirectUri: `${publicUrl}/auth/${name}/callback` });
-      reply.setCookie(FLOW_COOKIE, flow, { ...flowCookie, maxAge: maxAgeSeconds });
-      return reply.redirect(authorizationUrl, 303);
+      const started = await socialLogin.authorize(name, { mode: 'login', backend: 'page', redirectUri: redirectUris(publicUrl, name).login });
+      startFlow(reply, started, config.cookieSecure);
+      return reply.redirect(started.authorizationUrl, 303);
     });
   }
 }

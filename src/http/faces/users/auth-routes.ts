@@ -4,8 +4,8 @@ import { Type } from '@sinclair/typebox';
 import type { Container } from '../../../container.js';
 import { clientOf } from '../../client-context.js';
 import { bodyLogin, bodyToken } from '../../plugins/rate-limit-accounts.js';
-import { AUTH_COOKIE, refuseCrossSite, userGuard } from './guard.js';
-import { sendLogin } from './login-response.js';
+import { refuseCrossSite, userGuard } from './guard.js';
+import { clearAuthCookie, sendLogin } from './login-response.js';
 import { LoginDetail } from './mfa-schemas.js';
 import { BearerResponse, Detail, EmailBody, LoginForm, RegisterBody, ResetBody, UserRead, ValidationDetail, VerifyBody, formOrJson, security, toUserRead } from './schemas.js';
 
@@ -39,7 +39,7 @@ export async function authRoutes(base: FastifyInstance, { container }: { contain
 
   app.post('/auth/cookie/logout', { ...authed, schema: { tags, security, response: { 204: Empty, 401: Detail, 403: Detail } } }, async (req, reply) => {
     await sessions.logout(req.principal!, clientOf(req));
-    reply.clearCookie(AUTH_COOKIE, { httpOnly: true, sameSite: 'lax', path: '/', secure: config.cookieSecure });
+    clearAuthCookie(reply, config.cookieSecure);
     return reply.code(204).send(null);
   });
 

@@ -21,7 +21,15 @@ export function sendLogin(reply: FastifyReply, backend: LoginBackend, tokens: To
   return reply.code(200).send({ access_token: tokens.accessToken, token_type: 'bearer' as const, refresh_token: tokens.refreshToken!, expires_in: tokens.expiresIn });
 }
 
+// Clearing must name the same path (and attributes) the cookie was set with.
+const authCookie = (secure: boolean) => ({ httpOnly: true, sameSite: 'lax' as const, path: '/', secure });
+
 /** The session cookie of the cookie backend (also what the hosted pages sign in with). */
 export function setAuthCookie(reply: FastifyReply, tokens: TokenSet, cookieSecure: boolean): void {
-  reply.setCookie(AUTH_COOKIE, tokens.accessToken, { httpOnly: true, sameSite: 'lax', path: '/', secure: cookieSecure, maxAge: tokens.expiresIn });
+  reply.setCookie(AUTH_COOKIE, tokens.accessToken, { ...authCookie(cookieSecure), maxAge: tokens.expiresIn });
+}
+
+/** Signs the browser out of the cookie backend (and the hosted pages). */
+export function clearAuthCookie(reply: FastifyReply, cookieSecure: boolean): void {
+  reply.clearCookie(AUTH_COOKIE, authCookie(cookieSecure));
 }

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Container } from '../../../container.js';
@@ -15,10 +15,6 @@ import {
 const tags = ['users: passkeys'];
 const errors = { 400: Detail, 401: Detail, 403: Detail, 422: ValidationDetail };
 
-/** The caller as core's passkey functions take it. */
-const callerOf = (req: FastifyRequest) => ({ userId: req.principal!.userId, sid: req.principal!.sid, fresh: req.principal!.fresh });
-/** Who the request came from, for the audit log and the session. */
-
 /** WebAuthn passkeys (docs/passkeys.md): enrolment and management (signed in), and passwordless login. */
 export async function passkeyRoutes(base: FastifyInstance, { container }: { container: Container }): Promise<void> {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
@@ -27,13 +23,13 @@ export async function passkeyRoutes(base: FastifyInstance, { container }: { cont
   const crossSite = refuseCrossSite(container);
 
   app.post('/auth/webauthn/register/options', { ...me, config: { limit: { policy: 'passkey', account: signedInUser } }, schema: { tags, security, response: { 200: OptionsJson, ...errors } } }, async (req) =>
-    passkeys.registrationOptions(callerOf(req)));
+    passkeys.registrationOptions(req.principal!));
 
   app.post('/auth/webauthn/register/verify', {
     ...me, config: { limit: { policy: 'passkey', account: signedInUser } },
     schema: { tags, security, body: RegisterVerifyBody, response: { 201: PasskeyCreated, ...errors } },
   }, async (req, reply) => {
-    const created = await passkeys.register(callerOf(req), req.body.credential, req.body.name ?? undefined, clientOf(req));
+    const created = await passkeys.register(req.principal!, req.body.credential, req.body.name ?? undefined, clientOf(req));
     return reply.code(201).send(toPasskeyCreated(created));
   });
 
@@ -41,7 +37,7 @@ export async function passkeyRoutes(base: FastifyInstance, { container }: { cont
     (await passkeys.list(req.principal!.userId)).map(toPasskeyRead));
 
   app.delete('/auth/webauthn/credentials/:id', { ...me, schema: { tags, security, params: PasskeyParams, response: { 204: Type.Null(), 404: Detail, ...errors } } }, async (req, reply) => {
-    await passkeys.remove(callerOf(req), req.params.id, clientOf(req));
+    await passkeys.remove(req.principal!, req.params.id, clientOf(req));
     return reply.code(204).send(null);
   });
 

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { AUDIT_EVENT_TYPES, type StoredAuditEvent } from '../../../core/audit.js';
+import { AUDIT_EVENT_TYPES } from '../../../core/audit.js';
 import type { SessionView } from '../../../store/repos/index.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -32,8 +32,6 @@ export const AuditEventRead = Type.Object({
   user_agent: Nullable(Type.String()),
   detail: Type.Object({}, { additionalProperties: true }),
 }, { $id: 'AuditEvent' });
-
-export const toAuditEventRead = (e: StoredAuditEvent) => e;
 
 const paging = {
   limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),

@@ -12,15 +12,13 @@ import { wisdomGuard } from './guard.js';
 import { AccountIdParams, ErrorBody, NewUserAccount, PasswordChange, UserAccount, UserUpdate, ValidationDetail, security, toUserAccount } from './schemas.js';
 import { bodyLogin, signedInUser, userParam } from '../../../plugins/rate-limit-accounts.js';
 import { clientOf } from '../../../client-context.js';
+import { accountNumberParam } from '../../../id-params.js';
 
 const tags = ['users (wisdom)'];
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 422: ValidationDetail };
 
 /** wisdom's `{user_id}` is an int: anything else names no account (404, never a 500 or a 422). */
-function accountNumber(raw: string): number {
-  if (!/^\d{1,15}$/.test(raw)) throw new UserNotFound();
-  return Number(raw);
-}
+const accountNumber = (raw: string): number => accountNumberParam(raw, () => new UserNotFound());
 
 /** wisdom updated a text field only when it was given and not blank (field_may_be_update_source). */
 const given = (v: string | null | undefined): string | undefined => (v != null && v.trim() !== '' ? v.trim() : undefined);
