@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, readOutbox, startServer, type TestServer } from '../../support/harness.js';
 import { PASSWORD, auth, coreUser, form, superuser } from '../../support/users-fixtures.js';
-import { eventsOf, eventually, rawEventRows } from '../../support/audit.js';
+import { eventsOf, rawEventRows } from '../../support/audit.js';
+import { eventually } from '../../support/eventually.js';
 
 const NEW_PASSWORD = 'a brand new passphrase';
 const RESET_PASSWORD = 'reset to this passphrase';
@@ -233,7 +234,7 @@ describe.each(DIALECTS)('rate_limited events (%s)', (dialect) => {
       statuses.push(res.statusCode);
     }
     expect(statuses).toContain(429);
-    const events = await eventually(async () => (await s.container.audit.list({ type: 'rate_limited', limit: 10, offset: 0 })).items, (l) => l.length > 0);
+    const events = await eventually(async () => (await s.container.audit.list({ type: 'rate_limited', limit: 10, offset: 0 })).items, { until: (l) => l.length > 0 });
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ user_id: u.id, face: 'users', ip: '192.0.2.99', detail: { policy: 'login', limit: 'backoff' } });
     const rows = JSON.stringify(events);

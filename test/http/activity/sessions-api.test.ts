@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, startServer, type TestServer } from '../../support/harness.js';
 import { FORBIDDEN, NOT_FOUND, PASSWORD, UNAUTHORIZED, auth, coreUser, form, sb, superuser } from '../../support/users-fixtures.js';
-import { eventsOf, eventually } from '../../support/audit.js';
+import { eventsOf } from '../../support/audit.js';
+import { eventually } from '../../support/eventually.js';
 
 const UA = 'Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0';
 const UNKNOWN_UUID = '0b8e0b7e-1111-4222-8333-444455556666';
@@ -58,7 +59,7 @@ describe.each(DIALECTS)('sessions API (%s)', (dialect) => {
     await coreUser(s, 'bors@camelot.bt');
     const t = await usersLogin('bors@camelot.bt');
     expect((await s.container.repos.sessions.listLive((await s.container.users.findByLogin('bors@camelot.bt'))!.id, Date.now()))[0]!.lastUsedAt).toBeNull();
-    const list = await eventually(() => sessionsOf(t.access_token), (l) => l[0]?.last_used_at !== null);
+    const list = await eventually(() => sessionsOf(t.access_token), { until: (l) => l[0]?.last_used_at !== null });
     expect(Date.parse(list[0]!.last_used_at as string)).toBeGreaterThan(Date.now() - 10_000);
   });
 
