@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, readOutbox, startServer, type TestServer } from '../../support/harness.js';
 import { PASSWORD, auth, coreUser, form, superuser } from '../../support/users-fixtures.js';
 import { eventsOf, rawEventRows } from '../../support/audit.js';
+import { claimsOf } from '../../support/faces-client.js';
 import { eventually } from '../../support/eventually.js';
 
 const NEW_PASSWORD = 'a brand new passphrase';
@@ -48,7 +49,7 @@ describe.each(DIALECTS)('audit events (%s)', (dialect) => {
     expect((await post('/auth/jwt/logout', {}, t.access_token)).statusCode).toBe(204);
     const events = await eventsOf(s, id);
     expect(events.map((e) => e.type)).toEqual(['user.registered', 'login.succeeded', 'logout']);
-    const sid = JSON.parse(Buffer.from(t.access_token.split('.')[1]!, 'base64url').toString()).sid;
+    const sid = claimsOf(t.access_token).sid;
     expect(events[0]).toMatchObject({ user_id: id, actor_id: null, face: 'users', ip: IP, user_agent: UA, detail: {} });
     expect(events[1]).toMatchObject({ face: 'users', ip: IP, user_agent: UA, detail: { session_id: sid, method: 'password' } });
     expect(events[2]).toMatchObject({ actor_id: id, detail: { session_id: sid } });
