@@ -1,27 +1,15 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import Ajv2020 from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runExport } from '../../src/import/exporter.js';
 import { importInto, openReader } from '../../src/import/run-import.js';
-import { createExportRepo } from '../../src/store/repos/export-repo.js';
 import { DIALECTS, TEST_HASH, startServer, type TestServer } from '../support/harness.js';
 import { fixture } from '../support/import-sources.js';
 import { form } from '../support/users-fixtures.js';
 import { tempDir } from '../support/process.js';
+import { exportLineValidator, exportOf } from '../support/export-jsonl.js';
 
 const CURRENT = `$argon2id$v=19$m=${TEST_HASH.memoryCost},t=${TEST_HASH.timeCost},p=${TEST_HASH.parallelism}$`;
 const HASHES = JSON.parse(readFileSync(fixture('hashes.json'), 'utf8')) as { verify: { scheme: string; password: string }[] };
-const SCHEMA = JSON.parse(readFileSync(new URL('../../docs/export.schema.json', import.meta.url), 'utf8')) as object;
-
-async function exportOf(s: TestServer): Promise<string> {
-  let text = '';
-  const out = new Writable({ write(chunk, _enc, done) { text += String(chunk); done(); } });
-  await runExport(createExportRepo(s.container.db), out);
-  return text;
-}
 
 /** Tessera's own format: one user per hash scheme (written by passlib, bcrypt, argon2-cffi), then a round trip. */
 describe.each(DIALECTS)('import jsonl and export (%s)', (dialect) => {
@@ -55,7 +43,7 @@ describe.each(DIALECTS)('import jsonl and export (%s)', (dialect) => {
     const first = await exportOf(a);
     const lines = first.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toHaveLength(HASHES.verify.length);
-    const validate = addFormats.default(new Ajv2020.default({ allErrors: true })).compile(SCHEMA);
+    const validate = exportLineValidator();
     for (const line of lines) expect(validate(line), JSON.stringify(validate.errors)).toBe(true);
     expect(lines[0]).toMatchObject({
       email: 'user0@import.bt', username: 'user0', scopes: ['reports'], is_verified: true, created_at: '2024-01-01T10:00:00.000Z',

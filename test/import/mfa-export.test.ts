@@ -1,28 +1,16 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { Writable } from 'node:stream';
-import Ajv2020 from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runExport } from '../../src/import/exporter.js';
 import { importInto, openReader } from '../../src/import/run-import.js';
-import { createExportRepo } from '../../src/store/repos/export-repo.js';
 import { DIALECTS, startServer, type TestServer } from '../support/harness.js';
 import { mfaChallenge, setUpTotp, totpCode, verify } from '../support/mfa-client.js';
 import { coreUser, jwtLogin } from '../support/users-fixtures.js';
 import { tempDir } from '../support/process.js';
+import { exportLineValidator, exportOf } from '../support/export-jsonl.js';
 
-const SCHEMA = JSON.parse(readFileSync(new URL('../../docs/export.schema.json', import.meta.url), 'utf8')) as object;
 const STEP = 30_000;
 const KEY = randomBytes(32).toString('hex');
-
-async function exportOf(s: TestServer): Promise<string> {
-  let text = '';
-  const out = new Writable({ write(chunk, _enc, done) { text += String(chunk); done(); } });
-  await runExport(createExportRepo(s.container.db), out);
-  return text;
-}
 
 /** TOTP enrolments travel sealed: they work after an import into a server with the same key, and are refused elsewhere. */
 describe.each(DIALECTS)('export and import of MFA enrolments (%s)', (dialect) => {
@@ -54,7 +42,7 @@ describe.each(DIALECTS)('export and import of MFA enrolments (%s)', (dialect) =>
     expect(text).not.toContain(secret);
     for (const code of recoveryCodes) expect(text).not.toContain(code);
     const lines = text.trimEnd().split('\n').map((l) => JSON.parse(l) as { email: string; mfa: Array<{ type: string; hashes?: string[] }> });
-    const validate = addFormats.default(new Ajv2020.default({ allErrors: true })).compile(SCHEMA);
+    const validate = exportLineValidator();
     for (const line of lines) expect(validate(line), JSON.stringify(validate.errors)).toBe(true);
     const mine = lines.find((l) => l.email === 'gorlois@camelot.bt')!;
     expect(mine.mfa.map((m) => m.type)).toEqual(['totp', 'recovery_codes']);

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, readOutbox, startServer, type TestServer } from '../support/harness.js';
 import { heldVerification } from '../support/held-hasher.js';
 import { adminToken, bearer, login, register } from '../support/users-client.js';
-import { claimsOf, meStatus, passwordGrant, refreshGrant } from '../http/oauth2/oauth-client.js';
+import { claimsOf } from '../support/faces-client.js';
+import { meStatus, passwordGrant, refreshGrant } from '../http/oauth2/oauth-client.js';
 
 const NEW_PASSWORD = 'a brand new secret 9';
 

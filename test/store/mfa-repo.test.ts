@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../support/harness.js';
-import { openStore, type TestStore } from '../support/store.js';
+import { insertOwner, openStore, type TestStore } from '../support/store.js';
 
 const T = 1_700_000_000_000;
 
@@ -12,11 +12,8 @@ describe.each(DIALECTS)('mfa repo contract (%s)', (dialect) => {
   afterAll(async () => { await st.close(); });
   const mfa = () => st.repos.mfa;
 
-  async function newUser() {
-    const id = randomUUID();
-    await st.repos.users.insert({ id, email: `${id}@camelot.bt`, username: null, passwordHash: null, isActive: true, isSuperuser: false, isVerified: false, scopes: [], createdAt: T, updatedAt: T });
-    return id;
-  }
+  // Each test's user needs an address of its own (emails are unique).
+  const newUser = () => insertOwner(st, T, `${randomUUID()}@camelot.bt`);
 
   it('claims a TOTP step once, and never one older than the last', async () => {
     const id = await newUser();
@@ -72,10 +69,11 @@ describe.each(DIALECTS)('mfa repo contract (%s)', (dialect) => {
   });
 
   it('keeps the second-factor flag on the user row', async () => {
-    const id = await newUser();
+    const email = `${randomUUID()}@camelot.bt`;
+    const id = await insertOwner(st, T, email);
     expect((await st.repos.users.findById(id))?.mfaEnabled).toBe(false);
     await st.repos.users.setMfaEnabled(id, true);
     expect((await st.repos.users.findById(id))?.mfaEnabled).toBe(true);
-    expect((await st.repos.users.findByLogin(`${id}@camelot.bt`))?.mfaEnabled).toBe(true);
+    expect((await st.repos.users.findByLogin(email))?.mfaEnabled).toBe(true);
   });
 });

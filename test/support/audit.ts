@@ -13,16 +13,6 @@ export async function rawEventRows(s: TestServer): Promise<string> {
   return JSON.stringify(rows);
 }
 
-/** Waits until `check` holds (background writes: mail jobs, last_used_at). */
-export async function eventually<T>(read: () => Promise<T>, check: (v: T) => boolean, timeoutMs = 3000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await read();
-    if (check(v) || Date.now() > deadline) return v;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 /**
  * Makes every insert into audit_events fail (a trigger that raises) until the returned function
  * is called: the event of a change cannot be written, on either dialect.

@@ -34,6 +34,3 @@ export async function passkeyLogin(s: TestServer, authenticator: SoftAuthenticat
   const { flow_id, options } = await loginOptions(s, opts.username);
   return loginVerify(s, flow_id, authenticator.get(options, opts.flaws), opts.backend);
 }
-
-/** The claims of a JWT, unverified (the server verified it). */
-export const claimsOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;

@@ -37,12 +37,3 @@ export function auditEvent(type = 'login.succeeded', over: Partial<StoredAuditEv
     face: 'users', ip: '127.0.0.1', user_agent: 'test', detail: {}, ...over,
   };
 }
-
-/** Polls `check` until it is true or the time runs out. */
-export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 5000, stepMs = 20): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
-}

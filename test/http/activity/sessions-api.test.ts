@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, startServer, type TestServer } from '../../support/harness.js';
 import { FORBIDDEN, NOT_FOUND, PASSWORD, UNAUTHORIZED, auth, coreUser, form, sb, superuser } from '../../support/users-fixtures.js';
-import { eventsOf, eventually } from '../../support/audit.js';
+import { eventsOf } from '../../support/audit.js';
+import { claimsOf } from '../../support/faces-client.js';
+import { eventually } from '../../support/eventually.js';
 
 const UA = 'Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0';
 const UNKNOWN_UUID = '0b8e0b7e-1111-4222-8333-444455556666';
@@ -33,7 +35,7 @@ describe.each(DIALECTS)('sessions API (%s)', (dialect) => {
   const sessionsOf = async (token: string) => (await get('/users/me/sessions', token)).json() as Record<string, unknown>[];
   /** Sessions list newest first by creation time: logins in one millisecond would tie. */
   const tick = () => new Promise((r) => setTimeout(r, 3));
-  const sidOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).sid as string;
+  const sidOf = (token: string) => claimsOf(token).sid as string;
 
   it('lists live sessions newest first with where each was opened, and marks the caller\'s', async () => {
     await coreUser(s, 'lancelot@camelot.bt');
@@ -58,7 +60,7 @@ describe.each(DIALECTS)('sessions API (%s)', (dialect) => {
     await coreUser(s, 'bors@camelot.bt');
     const t = await usersLogin('bors@camelot.bt');
     expect((await s.container.repos.sessions.listLive((await s.container.users.findByLogin('bors@camelot.bt'))!.id, Date.now()))[0]!.lastUsedAt).toBeNull();
-    const list = await eventually(() => sessionsOf(t.access_token), (l) => l[0]?.last_used_at !== null);
+    const list = await eventually(() => sessionsOf(t.access_token), { until: (l) => l[0]?.last_used_at !== null });
     expect(Date.parse(list[0]!.last_used_at as string)).toBeGreaterThan(Date.now() - 10_000);
   });
 

@@ -2,7 +2,8 @@ import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, startServer, type TestServer } from '../../support/harness.js';
 import { adminToken, bearer, register } from '../../support/users-client.js';
-import { claimsOf, headerOf, introspect, passwordGrant, postForm, refreshGrant } from './oauth-client.js';
+import { claimsOf } from '../../support/faces-client.js';
+import { headerOf, introspect, passwordGrant, postForm, refreshGrant } from './oauth-client.js';
 
 const INACTIVE = { active: false };
 

@@ -5,7 +5,8 @@ import { createContainer } from '../../../src/container.js';
 import { createLogger } from '../../../src/http/logger.js';
 import { DIALECTS, startServer, TEST_HASH, type TestServer } from '../../support/harness.js';
 import { register } from '../../support/users-client.js';
-import { claimsOf, headerOf, introspect, meStatus, passwordGrant, refreshGrant } from './oauth-client.js';
+import { claimsOf } from '../../support/faces-client.js';
+import { headerOf, introspect, meStatus, passwordGrant, refreshGrant } from './oauth-client.js';
 
 const SECRET = 'a test secret that is certainly longer than 32 characters';
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, startServer, type TestServer } from '../../support/harness.js';
+import { claimsOf } from '../../support/faces-client.js';
 
 describe.each(DIALECTS)('oauth2 metadata (%s)', (dialect) => {
   let s: TestServer;
@@ -32,7 +33,7 @@ describe.each(DIALECTS)('oauth2 metadata (%s)', (dialect) => {
   it('the issuer is what access tokens carry as iss', async () => {
     await s.app.inject({ method: 'POST', url: '/auth/register', payload: { email: 'ector@camelot.bt', password: 'correct horse battery' } });
     const res = await s.app.inject({ method: 'POST', url: '/oauth/token', payload: { grant_type: 'password', username: 'ector@camelot.bt', password: 'correct horse battery' } });
-    const iss = JSON.parse(Buffer.from(res.json().access_token.split('.')[1], 'base64url').toString()).iss;
+    const iss = claimsOf(res.json().access_token).iss;
     expect(iss).toBe((await s.app.inject({ url: '/.well-known/oauth-authorization-server' })).json().issuer);
   });
 

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, startServer, type TestServer } from '../../support/harness.js';
 import { bearer, login, register } from '../../support/users-client.js';
-import { claimsOf, meStatus, passwordGrant, postForm, refreshGrant } from './oauth-client.js';
+import { claimsOf } from '../../support/faces-client.js';
+import { meStatus, passwordGrant, postForm, refreshGrant } from './oauth-client.js';
 
 const PW = 'correct horse battery';
 

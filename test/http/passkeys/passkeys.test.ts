@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, startServer, type TestServer } from '../../support/harness.js';
-import { ORIGIN, WEBAUTHN_INVALID, claimsOf, loginOptions, loginVerify, passkeyLogin, registerPasskey, registrationOptions } from '../../support/passkey-client.js';
+import { claimsOf } from '../../support/faces-client.js';
+import { ORIGIN, WEBAUTHN_INVALID, loginOptions, loginVerify, passkeyLogin, registerPasskey, registrationOptions } from '../../support/passkey-client.js';
 import { SoftAuthenticator } from '../../support/soft-authenticator.js';
 import { UNAUTHORIZED, auth, coreUser, nonFreshToken, sb } from '../../support/users-fixtures.js';
 

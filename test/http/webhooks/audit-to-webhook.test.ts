@@ -3,7 +3,8 @@ import { Webhook } from 'standardwebhooks';
 import { DIALECTS, startServer, type TestServer } from '../../support/harness.js';
 import { auth, superuser } from '../../support/users-fixtures.js';
 import { login, register } from '../../support/users-client.js';
-import { eventually, startReceiver } from '../../support/webhook-receiver.js';
+import { startReceiver } from '../../support/webhook-receiver.js';
+import { eventually } from '../../support/eventually.js';
 
 /** The whole path: a real request's audit event, queued in its own transaction, delivered signed. */
 describe.each(DIALECTS)('audit events reach webhooks (%s)', (dialect) => {
