@@ -30,8 +30,15 @@ const packagesExternal = {
 };
 
 await build({
-  entryPoints: ['src/main.ts'],
-  outfile: 'dist/server.js',
+  entryPoints: { server: 'src/main.ts' },
+  outdir: 'dist',
+  // Code reached only through a dynamic import() (the social-login providers, and openid-client
+  // under them) goes to a chunk of its own, loaded at its first use as it is from sources: in one
+  // file, its packages' static imports were hoisted into the bundle and loaded at every start.
+  // Chunks sit beside server.js, so code that finds files next to itself (import.meta.url) finds
+  // the same ones wherever esbuild puts it.
+  splitting: true,
+  chunkNames: '[name]-[hash]',
   bundle: true,
   platform: 'node',
   target: 'node20',

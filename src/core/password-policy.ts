@@ -1,10 +1,11 @@
+import type { CommonPasswords } from './common-passwords.js';
 import { InvalidPassword } from './errors.js';
 
 export interface PasswordPolicyOptions {
   minLength: number;
   maxLength: number;
   /** Lower-cased passwords refused as too common (issue-tracked: a maintained list). */
-  commonPasswords?: ReadonlySet<string>;
+  commonPasswords?: CommonPasswords;
 }
 
 /** Unicode-equal passwords must hash the same whatever the keyboard produced. */

@@ -1,5 +1,10 @@
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { lazy } from '../lazy.js';
+import { createCounterTally } from './counter-tally.js';
 import { createRequestTally } from './request-tally.js';
+
+// The registry and its text format, loaded by the first scrape: every metric below is plain
+// numbers until then, so a server nobody scrapes never holds prom-client (~1.7 MB of heap).
+const promClient = lazy(() => import('prom-client'));
 
 /** Every metric name starts with this (process metrics too). */
 export const METRIC_PREFIX = 'tessera_';
@@ -15,14 +20,12 @@ export const WEBHOOK_OUTCOMES = ['delivered', 'failed', 'dropped'] as const;
 
 // Process metrics (CPU, memory, event loop, GC) describe the process, not one container: registered once,
 // however many containers a process builds (tests build hundreds), and merged into every scrape.
-let processRegistry: Registry | undefined;
-function processMetrics(): Registry {
-  if (!processRegistry) {
-    processRegistry = new Registry();
-    collectDefaultMetrics({ register: processRegistry, prefix: METRIC_PREFIX });
-  }
-  return processRegistry;
-}
+const processMetrics = lazy(async () => {
+  const { Registry, collectDefaultMetrics } = await promClient();
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: METRIC_PREFIX });
+  return registry;
+});
 
 /**
  * The server's Prometheus metrics, one registry per container. Counters are
@@ -31,9 +34,6 @@ function processMetrics(): Registry {
  * webhook dispatcher (`webhookDeliveries.inc({ outcome })`).
  */
 export function createMetrics() {
-  const registry = new Registry();
-  const registers = [registry];
-
   // Counted per request, so tallied in plain numbers and made into series at scrape time (request-tally.ts).
   const http = createRequestTally(
     { requests: `${METRIC_PREFIX}http_requests_total`, duration: `${METRIC_PREFIX}http_request_duration_seconds` },
@@ -42,44 +42,42 @@ export function createMetrics() {
     // Cached authenticated reads take well under a millisecond; a login is one argon2 hash (tens of ms).
     [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
   );
-  registry.registerMetric(http.requests as never);
-  registry.registerMetric(http.duration as never);
-  const logins = new Counter({
-    name: `${METRIC_PREFIX}logins_total`, help: 'Password logins, by face and outcome (success or the domain error code).',
-    labelNames: ['face', 'outcome'] as const, registers,
-  });
-  const sessionsRevoked = new Counter({
-    name: `${METRIC_PREFIX}sessions_revoked_total`, help: 'Sessions ended by this instance (logout, reuse detection, password change, deactivation).',
-    registers,
-  });
-  const webhookDeliveries = new Counter({
-    name: `${METRIC_PREFIX}webhook_deliveries_total`, help: 'Webhook delivery attempts, by outcome.',
-    labelNames: ['outcome'] as const, registers,
-  });
+  const logins = createCounterTally(`${METRIC_PREFIX}logins_total`,
+    'Password logins, by face and outcome (success or the domain error code).', ['face', 'outcome'] as const);
+  const sessionsRevoked = createCounterTally(`${METRIC_PREFIX}sessions_revoked_total`,
+    'Sessions ended by this instance (logout, reuse detection, password change, deactivation).');
+  const webhookDeliveries = createCounterTally(`${METRIC_PREFIX}webhook_deliveries_total`, 'Webhook delivery attempts, by outcome.', ['outcome'] as const);
   for (const outcome of WEBHOOK_OUTCOMES) webhookDeliveries.inc({ outcome }, 0);
 
   let hashQueue: HashQueueProbe | undefined;
-  new Gauge({
-    name: `${METRIC_PREFIX}password_hash_queue_depth`, help: 'Password hashes waiting for an argon2 thread (state="waiting") or being computed (state="running").',
-    labelNames: ['state'] as const, registers,
-    collect() {
-      this.set({ state: 'waiting' }, hashQueue?.waiting() ?? 0);
-      this.set({ state: 'running' }, hashQueue?.running() ?? 0);
+  const hashQueueDepth = {
+    name: `${METRIC_PREFIX}password_hash_queue_depth`, type: 'gauge', aggregator: 'sum',
+    help: 'Password hashes waiting for an argon2 thread (state="waiting") or being computed (state="running").',
+    async get() {
+      const { name, help, type, aggregator } = hashQueueDepth;
+      const values = [{ value: hashQueue?.waiting() ?? 0, labels: { state: 'waiting' } }, { value: hashQueue?.running() ?? 0, labels: { state: 'running' } }];
+      return { name, help, type, aggregator, values };
     },
+  };
+  const ownRegistry = lazy(async () => {
+    const registry = new (await promClient()).Registry();
+    for (const m of [http.requests, http.duration, logins.metric, sessionsRevoked.metric, webhookDeliveries.metric, hashQueueDepth]) registry.registerMetric(m as never);
+    return registry;
   });
 
   return {
-    registry, logins, sessionsRevoked, webhookDeliveries,
-    contentType: registry.contentType,
+    logins, sessionsRevoked, webhookDeliveries,
     /** Counts one answered request and observes its duration (the onResponse hook's one call). */
     recordRequest: http.record,
     /** The queue the password-hash gauge reads (it exists only once the container built the hasher). */
     observeHashQueue(probe: HashQueueProbe): void {
       hashQueue = probe;
     },
-    /** The Prometheus text of this container's metrics and the process metrics. */
-    async render(): Promise<string> {
-      return Registry.merge([registry, processMetrics()]).metrics();
+    /** The Prometheus text of this container's metrics and the process metrics, with its content type. */
+    async render(): Promise<{ contentType: string; text: string }> {
+      const { Registry } = await promClient();
+      const merged = Registry.merge([await ownRegistry(), await processMetrics()]);
+      return { contentType: merged.contentType, text: await merged.metrics() };
     },
   };
 }

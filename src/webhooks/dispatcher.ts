@@ -61,7 +61,7 @@ export function createWebhookDispatcher(o: DispatcherOptions): WebhookDispatcher
     }
     const sentAt = o.now();
     // webhook-id is the event id: the same on every retry, so receivers can drop duplicates.
-    const headers = signedHeaders(secret, d.eventId, new Date(sentAt), d.payload);
+    const headers = await signedHeaders(secret, d.eventId, new Date(sentAt), d.payload);
     const status = await post(endpoint.url, d.payload, headers, { timeoutMs: o.timeoutMs, allowPrivate: o.allowPrivate, signal: abort.signal });
     if (abort.signal.aborted) return o.repo.release(d.id, owner);
     const firstAttemptAt = d.firstAttemptAt ?? sentAt;

@@ -332,7 +332,7 @@ describe('metrics', () => {
       await coreUser(s, 'arthur@camelot.bt');
       await pagesClient(s).submit('/login', { username: 'arthur@camelot.bt', password: PASSWORD });
       await pagesClient(s).submit('/login', { username: 'arthur@camelot.bt', password: 'wrong password' });
-      const text = await s.container.metrics.registry.metrics();
+      const { text } = await s.container.metrics.render();
       expect(text).toMatch(/tessera_logins_total\{face="pages",outcome="success"\} 1/);
       expect(text).toMatch(/tessera_logins_total\{face="pages",outcome="invalid_credentials"\} 1/);
     } finally { await s.close(); }

@@ -7,21 +7,21 @@ import { newTotpSecret, totpStep, totpUri } from '../../src/core/mfa/totp.js';
 import { effectiveScopes, holdsAdmin } from '../../src/core/scopes.js';
 
 describe('MFA primitives', () => {
-  it('TOTP: 160-bit secrets, a standard otpauth URI, and the step a code belongs to', () => {
-    const secret = newTotpSecret();
+  it('TOTP: 160-bit secrets, a standard otpauth URI, and the step a code belongs to', async () => {
+    const secret = await newTotpSecret();
     expect(Secret.fromBase32(secret).bytes.length).toBe(20);
-    const uri = new URL(totpUri(secret, 'Camelot', 'arthur@camelot.bt'));
+    const uri = new URL(await totpUri(secret, 'Camelot', 'arthur@camelot.bt'));
     expect(uri.protocol).toBe('otpauth:');
     expect(Object.fromEntries(uri.searchParams)).toMatchObject({ secret, issuer: 'Camelot', algorithm: 'SHA1', digits: '6', period: '30' });
     const at = 1_700_000_015_000;
     const step = Math.floor(at / 30_000);
     const code = (ms: number) => new TOTP({ secret: Secret.fromBase32(secret) }).generate({ timestamp: ms });
-    expect(totpStep(secret, code(at), at)).toBe(step);
-    expect(totpStep(secret, code(at - 30_000), at)).toBe(step - 1);
-    expect(totpStep(secret, code(at + 30_000), at)).toBe(step + 1);
-    expect(totpStep(secret, code(at + 60_000), at)).toBeUndefined();
-    expect(totpStep(secret, 'abcdef', at)).toBeUndefined();
-    expect(totpStep(secret, `${code(at)}0`, at)).toBeUndefined();
+    expect(await totpStep(secret, code(at), at)).toBe(step);
+    expect(await totpStep(secret, code(at - 30_000), at)).toBe(step - 1);
+    expect(await totpStep(secret, code(at + 30_000), at)).toBe(step + 1);
+    expect(await totpStep(secret, code(at + 60_000), at)).toBeUndefined();
+    expect(await totpStep(secret, 'abcdef', at)).toBeUndefined();
+    expect(await totpStep(secret, `${code(at)}0`, at)).toBeUndefined();
   });
 
   it('recovery codes: ten distinct 160-bit codes, hashed under a key, as typed in any case or grouping', () => {
@@ -37,7 +37,7 @@ describe('MFA primitives', () => {
   });
 
   it('renders the otpauth URI as an SVG QR code', async () => {
-    const svg = await otpauthQrSvg(totpUri(newTotpSecret(), 'Tessera', 'arthur'));
+    const svg = await otpauthQrSvg(await totpUri(await newTotpSecret(), 'Tessera', 'arthur'));
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg).toContain('</svg>');
   });

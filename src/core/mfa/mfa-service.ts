@@ -77,9 +77,9 @@ export function createMfaService(deps: MfaServiceDeps) {
       needFresh(actor);
       const user = await repos.users.findById(actor.userId);
       if (!user) throw new UserNotFound();
-      const secret = newTotpSecret();
+      const secret = await newTotpSecret();
       await repos.mfa.setPendingTotp(user.id, (await deps.crypto()).totpBox.seal(secret), now());
-      return { secret, otpauthUri: totpUri(secret, deps.issuer, user.email ?? user.username ?? user.id) };
+      return { secret, otpauthUri: await totpUri(secret, deps.issuer, user.email ?? user.username ?? user.id) };
     },
 
     /** The pending secret (enrolled, not yet confirmed), to show again; undefined when none is pending. */
@@ -89,14 +89,14 @@ export function createMfaService(deps: MfaServiceDeps) {
       if (!row?.pendingEnc || !user) return undefined;
       const secret = (await deps.crypto()).totpBox.open(row.pendingEnc);
       if (secret === undefined) return undefined;
-      return { secret, otpauthUri: totpUri(secret, deps.issuer, user.email ?? user.username ?? user.id) };
+      return { secret, otpauthUri: await totpUri(secret, deps.issuer, user.email ?? user.username ?? user.id) };
     },
 
     /** A code from the pending secret makes it the user's TOTP; returns fresh recovery codes. */
     async confirmTotp(actor: MfaActor, code: string, ctx?: ClientContext): Promise<string[]> {
       const row = await repos.mfa.findTotp(actor.userId);
       const secret = row?.pendingEnc ? (await deps.crypto()).totpBox.open(row.pendingEnc) : undefined;
-      const step = secret === undefined ? undefined : totpStep(secret, code, now());
+      const step = secret === undefined ? undefined : await totpStep(secret, code, now());
       if (step === undefined) throw new MfaInvalidCode();
       // Everything slow or outside the database first: the codes and their key.
       const codes = newRecoveryCodes();

@@ -56,7 +56,7 @@ export function createSecondStep(deps: SecondStepDeps) {
     if ('code' in answer) {
       const row = await repos.mfa.findTotp(user.id);
       const secret = row?.secretEnc ? (await deps.crypto()).totpBox.open(row.secretEnc) : undefined;
-      const step = secret === undefined ? undefined : totpStep(secret, answer.code, now());
+      const step = secret === undefined ? undefined : await totpStep(secret, answer.code, now());
       // Claiming the step is the atomic part: a code (or an earlier one) already used is refused.
       return step !== undefined && repos.mfa.claimTotpStep(user.id, step);
     }

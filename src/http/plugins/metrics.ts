@@ -43,6 +43,7 @@ export function isLoopbackRequest(req: FastifyRequest): boolean {
 export function metricsRoute(app: FastifyInstance, metrics: Metrics, opts: { loopbackOnly: boolean }): void {
   app.get('/metrics', { schema: { hide: true } }, async (req, reply) => {
     if (opts.loopbackOnly && !isLoopbackRequest(req)) return reply.code(403).send({ detail: 'Forbidden' });
-    return reply.type(metrics.contentType).header('cache-control', 'no-store').send(await metrics.render());
+    const { contentType, text } = await metrics.render();
+    return reply.type(contentType).header('cache-control', 'no-store').send(text);
   });
 }
