@@ -15,6 +15,8 @@ describe('the server process with a metrics port', () => {
     server = run(MAIN, [], {
       TESSERA_DATABASE_URL: `sqlite:${join(tmp.dir, 'tessera.db')}`, TESSERA_PORT: String(port), TESSERA_METRICS_PORT: String(metricsPort),
       TESSERA_MAIL_OUTBOX: join(tmp.dir, 'outbox'), TESSERA_FACES: 'users,aegis',
+      // Never contacted: starting a GitHub sign-in only builds its authorization URL.
+      TESSERA_OAUTH_GITHUB_CLIENT_ID: 'camelot', TESSERA_OAUTH_GITHUB_CLIENT_SECRET: 'grail', TESSERA_OAUTH_GITHUB_URL: 'http://127.0.0.1:9',
     }, tmp.dir);
     await waitFor(`http://127.0.0.1:${metricsPort}/healthz`, server);
   });
@@ -47,6 +49,15 @@ describe('the server process with a metrics port', () => {
 
   it('the main port serves /metrics to this machine', async () => {
     expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(200);
+  });
+
+  it('loads the social-login providers from the bundle\'s chunk (openid-client is imported only then)', async () => {
+    const res = await fetch(`http://127.0.0.1:${port}/auth/github/authorize`);
+    expect(res.status).toBe(200);
+    const url = new URL(((await res.json()) as { authorization_url: string }).authorization_url);
+    expect(url.origin + url.pathname).toBe('http://127.0.0.1:9/login/oauth/authorize');
+    expect(url.searchParams.get('client_id')).toBe('camelot');
+    expect(url.searchParams.get('code_challenge_method')).toBe('S256');
   });
 
   it('SIGTERM closes both listeners and exits 0', async () => {
