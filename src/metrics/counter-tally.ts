@@ -22,10 +22,10 @@ export function createCounterTally<L extends string = never>(name: string, help:
     inc(labels: Labels<L> = {} as Labels<L>, value = 1): void {
       entry(labels).value += value;
     },
-    /** The series of one label set, for a caller that increments it often. */
+    /** The series of one label set, for a caller that increments it often; as with prom-client, it is exported from its first increment. */
     labels(labels: Labels<L>): { inc(value?: number): void } {
-      const e = entry(labels);
-      return { inc: (value = 1) => { e.value += value; } };
+      let e: { value: number } | undefined;
+      return { inc: (value = 1) => { (e ??= entry(labels)).value += value; } };
     },
     metric: {
       name, help, type: 'counter', aggregator: 'sum',
