@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { linkBaseOf, publicUrlOf } from './config/load-config.js';
 import { ConfigSchema, type Config } from './config/schema.js';
@@ -30,7 +30,7 @@ import { createOpaqueTokens } from './core/opaque-tokens.js';
 import { createKeyStore } from './crypto/key-store.js';
 import { createPasswordHasher, type Argon2Params, type PasswordHasher } from './crypto/password-hasher.js';
 import { createArgon2Threads } from './crypto/argon2-threads.js';
-import { createSecretBox, lazyMasterKey, resolveOAuthMasterKey } from './crypto/secret-box.js';
+import { createSecretBox, lazyMasterKey } from './crypto/secret-box.js';
 import { createIdentityProviders, describeProviderError } from './oauth/index.js';
 import { createMailer } from './mail/create-mailer.js';
 import { DatabaseOpenError, dialectOf, openDatabase } from './store/create-db.js';
@@ -224,12 +224,14 @@ export async function createContainer(opts: ContainerOptions) {
     onMailError: (err) => logger.error({ err }, 'mail delivery failed'),
   });
   // Social login (TESSERA_OAUTH_<NAME>_*): provider tokens are sealed at rest under the OAuth master key.
-  const oauthKey = await resolveOAuthMasterKey({ configured: config.oauthTokenKey, needed: config.oauthProviders.length > 0, secrets: repos.serverSecrets, now: now() });
-  if (oauthKey.source === 'database') logger.warn('TESSERA_OAUTH_TOKEN_KEY is not set: provider tokens are encrypted with a key kept in the database');
+  // The same master key as above (resolved once); without providers nothing is ever sealed, so a throwaway key.
+  const withProviders = config.oauthProviders.length > 0;
+  const oauthKey = withProviders || config.oauthTokenKey ? await masterKey() : randomBytes(32);
+  if (withProviders && !config.oauthTokenKey) logger.warn('TESSERA_OAUTH_TOKEN_KEY is not set: provider tokens are encrypted with a key kept in the database');
   const socialLogin = createSocialLoginService({
     repos, users, sessions, requireVerified: config.requireVerified, audit, secondStep: mfaLogin, now,
     providers: await createIdentityProviders(config.oauthProviders, (provider, err) => logger.warn({ provider, failure: describeProviderError(err) }, 'social login provider call failed'), now),
-    tokenBox: createSecretBox(oauthKey.key, 'oauth-tokens'), flowBox: createSecretBox(oauthKey.key, 'oauth-flow'),
+    tokenBox: createSecretBox(oauthKey, 'oauth-tokens'), flowBox: createSecretBox(oauthKey, 'oauth-flow'),
   });
 
   // Rate-limit counters: shared through Redis when configured, and in memory whenever Redis fails.

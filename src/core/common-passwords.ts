@@ -16,7 +16,7 @@ async function commonList(): Promise<string[]> {
   }
 }
 
-/** Membership in the list; a Set answers too (tests hand one in). */
+/** Membership in the list (a `ReadonlySet<string>` satisfies it too). */
 export interface CommonPasswords {
   has(lowerCased: string): boolean;
 }

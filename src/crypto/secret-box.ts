@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
 import { decodeTokenKey } from '../config/oauth-providers.js';
+import { lazy } from '../lazy.js';
 import type { ServerSecretsRepo } from '../store/repos/server-secrets-repo.js';
 
 /** Authenticated encryption of short secrets (provider tokens, the OAuth flow cookie). */
@@ -70,8 +71,5 @@ export async function resolveOAuthMasterKey(opts: { configured: string | undefin
  * resolution (database down) is retried by the next caller.
  */
 export function lazyMasterKey(opts: { configured: string | undefined; secrets: ServerSecretsRepo; now: () => number }): () => Promise<Buffer> {
-  let pending: Promise<Buffer> | undefined;
-  return () => (pending ??= resolveOAuthMasterKey({ configured: opts.configured, needed: true, secrets: opts.secrets, now: opts.now() })
-    .then((r) => r.key)
-    .catch((err: unknown) => { pending = undefined; throw err; }));
+  return lazy(async () => (await resolveOAuthMasterKey({ configured: opts.configured, needed: true, secrets: opts.secrets, now: opts.now() })).key);
 }

@@ -23,6 +23,5 @@ export function accountNumberParam(id: string, notFound: () => DomainError): num
  */
 export async function userIdParam(id: string, byNumber: (n: number) => Promise<{ id: string }>, notFound: () => DomainError): Promise<string> {
   if (UUID.test(id)) return id.toLowerCase();
-  if (ACCOUNT_NUMBER.test(id)) return (await byNumber(accountNumberParam(id, notFound))).id;
-  throw notFound();
+  return (await byNumber(accountNumberParam(id, notFound))).id;
 }

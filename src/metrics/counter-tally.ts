@@ -1,8 +1,9 @@
+import { scrapedMetric } from './scraped-metric.js';
+
 /**
- * A counter kept in plain numbers and read by the registry at scrape time, in the
- * shape prom-client's Registry reads its own metrics (a name, a help line, a type
- * and `get()`). With every metric kept this way, prom-client itself is loaded only
- * by the first scrape (metrics.ts).
+ * A counter kept in plain numbers and read by the registry at scrape time
+ * (scraped-metric.ts). With every metric kept this way, prom-client itself is
+ * loaded only by the first scrape (metrics.ts).
  */
 type Labels<L extends string> = Record<L, string>;
 
@@ -27,11 +28,6 @@ export function createCounterTally<L extends string = never>(name: string, help:
       let e: { value: number } | undefined;
       return { inc: (value = 1) => { (e ??= entry(labels)).value += value; } };
     },
-    metric: {
-      name, help, type: 'counter', aggregator: 'sum',
-      async get() {
-        return { name, help, type: 'counter', aggregator: 'sum', values: [...series.values()].map((e) => ({ value: e.value, labels: e.labels })) };
-      },
-    },
+    metric: scrapedMetric(name, help, 'counter', () => [...series.values()].map((e) => ({ value: e.value, labels: e.labels }))),
   };
 }

@@ -1,6 +1,7 @@
 import { lazy } from '../lazy.js';
 import { createCounterTally } from './counter-tally.js';
 import { createRequestTally } from './request-tally.js';
+import { scrapedMetric } from './scraped-metric.js';
 
 // The registry and its text format, loaded by the first scrape: every metric below is plain
 // numbers until then, so a server nobody scrapes never holds prom-client (~1.7 MB of heap).
@@ -50,19 +51,15 @@ export function createMetrics() {
   for (const outcome of WEBHOOK_OUTCOMES) webhookDeliveries.inc({ outcome }, 0);
 
   let hashQueue: HashQueueProbe | undefined;
-  const hashQueueDepth = {
-    name: `${METRIC_PREFIX}password_hash_queue_depth`, type: 'gauge', aggregator: 'sum',
-    help: 'Password hashes waiting for an argon2 thread (state="waiting") or being computed (state="running").',
-    async get() {
-      const { name, help, type, aggregator } = hashQueueDepth;
-      const values = [{ value: hashQueue?.waiting() ?? 0, labels: { state: 'waiting' } }, { value: hashQueue?.running() ?? 0, labels: { state: 'running' } }];
-      return { name, help, type, aggregator, values };
-    },
-  };
-  const ownRegistry = lazy(async () => {
-    const registry = new (await promClient()).Registry();
-    for (const m of [http.requests, http.duration, logins.metric, sessionsRevoked.metric, webhookDeliveries.metric, hashQueueDepth]) registry.registerMetric(m as never);
-    return registry;
+  const hashQueueDepth = scrapedMetric(`${METRIC_PREFIX}password_hash_queue_depth`,
+    'Password hashes waiting for an argon2 thread (state="waiting") or being computed (state="running").', 'gauge',
+    () => [{ value: hashQueue?.waiting() ?? 0, labels: { state: 'waiting' } }, { value: hashQueue?.running() ?? 0, labels: { state: 'running' } }]);
+  // Built once, at the first scrape: the registry only holds the metrics, which read their numbers when scraped.
+  const scrapeRegistry = lazy(async () => {
+    const { Registry } = await promClient();
+    const own = new Registry();
+    for (const m of [http.requests, http.duration, logins.metric, sessionsRevoked.metric, webhookDeliveries.metric, hashQueueDepth]) own.registerMetric(m as never);
+    return Registry.merge([own, await processMetrics()]);
   });
 
   return {
@@ -75,9 +72,8 @@ export function createMetrics() {
     },
     /** The Prometheus text of this container's metrics and the process metrics, with its content type. */
     async render(): Promise<{ contentType: string; text: string }> {
-      const { Registry } = await promClient();
-      const merged = Registry.merge([await ownRegistry(), await processMetrics()]);
-      return { contentType: merged.contentType, text: await merged.metrics() };
+      const registry = await scrapeRegistry();
+      return { contentType: registry.contentType, text: await registry.metrics() };
     },
   };
 }

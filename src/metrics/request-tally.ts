@@ -5,8 +5,9 @@
  * every call, even through a cached child: at ~20k requests/s that cost a
  * tenth of the throughput of the cheapest routes (docs/benchmarks.md, run H).
  * The objects returned here are registered in a prom-client Registry like its
- * own metrics (a name, a help line, a type and `get()`).
+ * own metrics (scraped-metric.ts).
  */
+import { scrapedMetric, type Sample } from './scraped-metric.js';
 
 type Labels = Record<string, string>;
 
@@ -18,8 +19,6 @@ interface Series {
   count: number;
   byStatus: Map<number, number>;
 }
-
-interface Value { value: number; labels: Labels; metricName?: string }
 
 export function createRequestTally(names: { requests: string; duration: string }, help: { requests: string; duration: string }, buckets: number[]) {
   const series = new Map<string, Series>();
@@ -36,34 +35,28 @@ export function createRequestTally(names: { requests: string; duration: string }
     s.byStatus.set(status, (s.byStatus.get(status) ?? 0) + 1);
   }
 
-  const requests = {
-    name: names.requests, help: help.requests, type: 'counter', aggregator: 'sum',
-    async get() {
-      const values: Value[] = [];
-      for (const s of series.values()) {
-        for (const [status, n] of s.byStatus) values.push({ value: n, labels: { ...s.labels, status: String(status) } });
-      }
-      return { name: names.requests, help: help.requests, type: 'counter', values, aggregator: 'sum' };
-    },
-  };
+  const requests = scrapedMetric(names.requests, help.requests, 'counter', () => {
+    const values: Sample[] = [];
+    for (const s of series.values()) {
+      for (const [status, n] of s.byStatus) values.push({ value: n, labels: { ...s.labels, status: String(status) } });
+    }
+    return values;
+  });
 
-  const duration = {
-    name: names.duration, help: help.duration, type: 'histogram', aggregator: 'sum',
-    async get() {
-      const values: Value[] = [];
-      for (const s of series.values()) {
-        let acc = 0;
-        buckets.forEach((le, i) => {
-          acc += s.counts[i]!;
-          values.push({ value: acc, labels: { ...s.labels, le: String(le) }, metricName: `${names.duration}_bucket` });
-        });
-        values.push({ value: s.count, labels: { ...s.labels, le: '+Inf' }, metricName: `${names.duration}_bucket` });
-        values.push({ value: s.sum, labels: s.labels, metricName: `${names.duration}_sum` });
-        values.push({ value: s.count, labels: s.labels, metricName: `${names.duration}_count` });
-      }
-      return { name: names.duration, help: help.duration, type: 'histogram', values, aggregator: 'sum' };
-    },
-  };
+  const duration = scrapedMetric(names.duration, help.duration, 'histogram', () => {
+    const values: Sample[] = [];
+    for (const s of series.values()) {
+      let acc = 0;
+      buckets.forEach((le, i) => {
+        acc += s.counts[i]!;
+        values.push({ value: acc, labels: { ...s.labels, le: String(le) }, metricName: `${names.duration}_bucket` });
+      });
+      values.push({ value: s.count, labels: { ...s.labels, le: '+Inf' }, metricName: `${names.duration}_bucket` });
+      values.push({ value: s.sum, labels: s.labels, metricName: `${names.duration}_sum` });
+      values.push({ value: s.count, labels: s.labels, metricName: `${names.duration}_count` });
+    }
+    return values;
+  });
 
   return { record, requests, duration };
 }

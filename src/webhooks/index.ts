@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { createWebhookService } from '../core/webhooks.js';
-import { createSecretBox, type SecretBox } from '../crypto/secret-box.js';
+import { createSecretBox } from '../crypto/secret-box.js';
+import { lazy } from '../lazy.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Repos } from '../store/repos/index.js';
 import { refuseUrl } from './address-policy.js';
@@ -43,8 +44,7 @@ export async function createWebhooks(deps: {
   const { config, repos, logger } = deps;
   const t = deps.timing ?? {};
   const now = t.now ?? deps.now;
-  let box: SecretBox | undefined;
-  const openBox = async () => (box ??= createSecretBox(await deps.masterKey(), 'webhook-secrets'));
+  const openBox = lazy(async () => createSecretBox(await deps.masterKey(), 'webhook-secrets'));
 
   const outbox = createWebhookOutbox({
     repo: repos.webhooks, now, pollMs: t.endpointPollMs ?? ENDPOINT_POLL_MS,

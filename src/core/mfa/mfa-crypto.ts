@@ -1,4 +1,5 @@
 import { createSecretBox, type SecretBox } from '../../crypto/secret-box.js';
+import { lazy } from '../../lazy.js';
 import { recoveryCodeHasher } from './recovery-codes.js';
 
 /** The secret-box purpose TOTP secrets are sealed under (the importer checks an exported secret opens). */
@@ -17,6 +18,8 @@ export interface MfaCrypto {
  * lazyMasterKey), so a server where nobody uses MFA never stores a key.
  */
 export function lazyMfaCrypto(masterKey: () => Promise<Buffer>): () => Promise<MfaCrypto> {
-  let built: MfaCrypto | undefined;
-  return async () => (built ??= ((key) => ({ totpBox: createSecretBox(key, TOTP_BOX_PURPOSE), hashRecoveryCode: recoveryCodeHasher(key) }))(await masterKey()));
+  return lazy(async () => {
+    const key = await masterKey();
+    return { totpBox: createSecretBox(key, TOTP_BOX_PURPOSE), hashRecoveryCode: recoveryCodeHasher(key) };
+  });
 }

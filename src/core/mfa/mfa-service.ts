@@ -116,7 +116,8 @@ export function createMfaService(deps: MfaServiceDeps) {
       const passkeys = await passkeyCount(actor.userId);
       await transact(async (work) => {
         const removed = await work.repos.mfa.deleteTotp(actor.userId);
-        await recomputeFlag(work.repos, actor.userId, passkeys);
+        // The TOTP row is gone (pending or confirmed): only passkeys can keep the flag on.
+        await setFlag(work.repos, actor.userId, passkeys > 0);
         if (removed) await work.record({ type: 'mfa.removed', userId: actor.userId, detail: { method: 'totp' } }, ctx);
       });
     },
@@ -135,8 +136,7 @@ export function createMfaService(deps: MfaServiceDeps) {
       await transact(async (work) => {
         await work.repos.mfa.deleteTotp(userId);
         await deps.passkeys?.removeAll(userId, work.repos);
-        await work.repos.mfa.deleteRecoveryCodes(userId);
-        // No factor is left.
+        // No factor is left: the flag goes off, and the recovery codes with it.
         await setFlag(work.repos, userId, false);
         await work.record({ type: 'mfa.removed', userId, detail: { method: 'all', by_admin: true } }, ctx);
       });

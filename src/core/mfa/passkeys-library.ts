@@ -1,11 +1,11 @@
+import { lazy } from '../../lazy.js';
+
 /**
  * @simplewebauthn/server costs several hundred milliseconds to import (its attestation
  * formats pull in ASN.1 and certificate code), about what the rest of the start costs:
  * loaded at the first ceremony, once, so a server whose users never use passkeys never pays.
  */
-let loading: Promise<typeof import('@simplewebauthn/server')> | undefined;
-
-export const webauthnLibrary = () => (loading ??= import('@simplewebauthn/server'));
+export const webauthnLibrary = lazy(() => import('@simplewebauthn/server'));
 
 /** Base64url text of bytes, and back (WebAuthn's JSON encoding). */
 export const toBase64Url = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64url');

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../create-db.js';
 import { dialectOf } from '../dialect.js';
+import { inTransaction } from '../transaction.js';
 import { rethrowUnique } from '../unique-violation.js';
 
 /** A described scope (wisdom's `scopes` row); users and tokens carry its `value`. */
@@ -86,7 +87,7 @@ export function createRolesRepo(db: Db) {
 
     /** Replaces a role's scopes in one transaction. */
     async setRoleScopes(roleId: number, scopeIds: number[]): Promise<void> {
-      await db.transaction().execute(async (trx) => {
+      await inTransaction(db, async (trx) => {
         await trx.deleteFrom('role_scopes').where('role_id', '=', roleId).execute();
         const ids = [...new Set(scopeIds)];
         if (ids.length > 0) await trx.insertInto('role_scopes').values(ids.map((scope_id) => ({ role_id: roleId, scope_id }))).execute();

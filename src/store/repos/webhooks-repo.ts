@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Db } from '../create-db.js';
 import { dialectOf } from '../dialect.js';
 import type { Database } from '../tables.js';
+import { inTransaction } from '../transaction.js';
 
 export interface WebhookEndpointRecord {
   id: string;
@@ -64,7 +65,7 @@ export function createWebhooksRepo(db: Db) {
 
     /** Deletes the endpoint and its deliveries; false when there was none. */
     async deleteEndpoint(id: string): Promise<boolean> {
-      return db.transaction().execute(async (tx) => {
+      return inTransaction(db, async (tx) => {
         const res = await tx.deleteFrom('webhook_endpoints').where('id', '=', id).executeTakeFirst();
         await tx.deleteFrom('webhook_deliveries').where('endpoint_id', '=', id).execute();
         return Number(res.numDeletedRows) > 0;
@@ -79,7 +80,7 @@ export function createWebhooksRepo(db: Db) {
 
     /** Disables the endpoint and gives up its pending deliveries (the receiver said 410 Gone). */
     async disableEndpoint(id: string): Promise<void> {
-      await db.transaction().execute(async (tx) => {
+      await inTransaction(db, async (tx) => {
         await tx.updateTable('webhook_endpoints').set({ disabled: 1 }).where('id', '=', id).execute();
         await tx.updateTable('webhook_deliveries').set({ status: 'failed', next_attempt_at: null, lease_until: null, lease_owner: null })
           .where('endpoint_id', '=', id).where('status', '=', 'pending').execute();
