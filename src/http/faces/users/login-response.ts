@@ -21,8 +21,12 @@ export function sendLogin(reply: FastifyReply, backend: LoginBackend, tokens: To
   return reply.code(200).send({ access_token: tokens.accessToken, token_type: 'bearer' as const, refresh_token: tokens.refreshToken!, expires_in: tokens.expiresIn });
 }
 
-// Clearing must name the same path (and attributes) the cookie was set with.
-const authCookie = (secure: boolean) => ({ httpOnly: true, sameSite: 'lax' as const, path: '/', secure });
+/**
+ * Tessera's browser cookies: HttpOnly and Lax (a provider's or a mail's top-level link back still
+ * carries them), sent only under `path`. Clearing must name the same path and attributes.
+ */
+export const laxCookie = (path: string, secure: boolean) => ({ httpOnly: true, sameSite: 'lax' as const, path, secure });
+const authCookie = (secure: boolean) => laxCookie('/', secure);
 
 /** The session cookie of the cookie backend (also what the hosted pages sign in with). */
 export function setAuthCookie(reply: FastifyReply, tokens: TokenSet, cookieSecure: boolean): void {

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { CallbackInput } from '../../../core/social-login.js';
+import { laxCookie } from './login-response.js';
 
 /** Carries the sealed flow (state, PKCE verifier, nonce) from authorize to callback in this browser only. */
 export const FLOW_COOKIE = 'tessera_oauth_state';
@@ -11,8 +12,8 @@ export const MFA_STEP_COOKIE = 'tessera_mfa_step';
 const MFA_STEP_SECONDS = 5 * 60;
 
 // Lax, so the provider's top-level redirect back to the callback carries it.
-const flowCookie = (secure: boolean) => ({ httpOnly: true, sameSite: 'lax' as const, path: '/auth', secure });
-const mfaStepCookie = (secure: boolean) => ({ httpOnly: true, sameSite: 'lax' as const, path: '/login', secure });
+const flowCookie = (secure: boolean) => laxCookie('/auth', secure);
+const mfaStepCookie = (secure: boolean) => laxCookie('/login', secure);
 
 /** The callback URLs providers know for `name`: the users face's, wherever the flow was started. */
 export const redirectUris = (publicUrl: string, name: string) => ({
