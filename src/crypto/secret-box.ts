@@ -51,18 +51,15 @@ export function createSecretBox(masterKey: Buffer, purpose: string): SecretBox {
 }
 
 /**
- * The social-login master key: TESSERA_OAUTH_TOKEN_KEY when set; otherwise a
- * random key generated once and kept in the database (shared by every
- * instance). The latter protects tokens in partial dumps and logs of the
- * oauth_accounts table, not against a thief holding the whole database.
- * With no provider configured nothing is sealed: a throwaway key, no write.
+ * The master key: TESSERA_OAUTH_TOKEN_KEY when set; otherwise a random key
+ * generated once and kept in the database (shared by every instance). The
+ * latter protects what is sealed in partial dumps and logs of its tables, not
+ * against a thief holding the whole database.
  */
-export async function resolveOAuthMasterKey(opts: { configured: string | undefined; needed: boolean; secrets: ServerSecretsRepo; now: number }):
-  Promise<{ key: Buffer; source: 'config' | 'database' | 'ephemeral' }> {
-  if (opts.configured) return { key: decodeTokenKey(opts.configured), source: 'config' };
-  if (!opts.needed) return { key: randomBytes(32), source: 'ephemeral' };
+export async function resolveOAuthMasterKey(opts: { configured: string | undefined; secrets: ServerSecretsRepo; now: number }): Promise<Buffer> {
+  if (opts.configured) return decodeTokenKey(opts.configured);
   const stored = await opts.secrets.getOrCreate('oauth_token_key', () => randomBytes(32).toString('base64url'), opts.now);
-  return { key: Buffer.from(stored, 'base64url'), source: 'database' };
+  return Buffer.from(stored, 'base64url');
 }
 
 /**
@@ -71,5 +68,5 @@ export async function resolveOAuthMasterKey(opts: { configured: string | undefin
  * resolution (database down) is retried by the next caller.
  */
 export function lazyMasterKey(opts: { configured: string | undefined; secrets: ServerSecretsRepo; now: () => number }): () => Promise<Buffer> {
-  return lazy(async () => (await resolveOAuthMasterKey({ configured: opts.configured, needed: true, secrets: opts.secrets, now: opts.now() })).key);
+  return lazy(() => resolveOAuthMasterKey({ configured: opts.configured, secrets: opts.secrets, now: opts.now() }));
 }

@@ -76,7 +76,7 @@ describe.each(DIALECTS)('import fastapi-users (%s source and target)', (dialect)
       ['github', '1001', 'gawain@camelot.bt', 1893456000_000],
       ['google', '110000000000000000002', 'gawain@gmail.example', null],
     ]);
-    const { key } = await resolveOAuthMasterKey({ configured: undefined, needed: true, secrets: s.container.repos.serverSecrets, now: Date.now() });
+    const key = await resolveOAuthMasterKey({ configured: undefined, secrets: s.container.repos.serverSecrets, now: Date.now() });
     const box = createSecretBox(key, 'oauth-tokens');
     const github = accounts.find((a) => a.provider === 'github')!;
     expect(github.accessTokenEnc).not.toContain('gho_');
