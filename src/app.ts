@@ -12,7 +12,7 @@ import { compileSerializersOnce } from './http/plugins/compile-once.js';
 import { installBrowserSecurity, installDocumentHeaders } from './http/plugins/browser-security.js';
 import { installInputGuard } from './http/plugins/input-guard.js';
 import { installJsonBody } from './http/plugins/json-body.js';
-import { installNotFound } from './http/plugins/not-found.js';
+import { frameworkErrorAnswer, installNotFound } from './http/plugins/not-found.js';
 import { installRateLimits } from './http/plugins/rate-limit.js';
 import { installRequestMetrics, metricsRoute, tagFace } from './http/plugins/metrics.js';
 import { countingLogins } from './metrics/login-metrics.js';
@@ -57,6 +57,7 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
     // Path params of any length reach the faces, which answer e.g. 404 for a non-UUID id,
     // instead of the router's own 414 (the request line is already bounded by Node's header limit).
     routerOptions: { maxParamLength: 16_384 },
+    frameworkErrors: frameworkErrorAnswer,
   });
   installValidators(app);
   installRequestMetrics(app, container.metrics);

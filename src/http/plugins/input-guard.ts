@@ -9,9 +9,10 @@ import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 export function installInputGuard(app: FastifyInstance): void {
   // Callback style and no allocation when nothing is found: this runs on every request.
   app.addHook('preValidation', (req: FastifyRequest, _reply, done) => {
+    // A path segment holding NUL names no resource: the face's 404, as for any unknown id.
+    if (hasNul(req.params)) return done(notFoundError());
     const path = hasNul(req.body) ? ['body', findNul(req.body)] as const
-      : hasNul(req.query) ? ['querystring', findNul(req.query)] as const
-        : hasNul(req.params) ? ['params', findNul(req.params)] as const : undefined;
+      : hasNul(req.query) ? ['querystring', findNul(req.query)] as const : undefined;
     if (path) done(nulError(path[0], path[1]!));
     else done();
   });
@@ -52,7 +53,13 @@ function findNul(root: unknown): string | undefined {
   return undefined;
 }
 
-function nulError(context: 'body' | 'querystring' | 'params', path: string): FastifyError {
+function notFoundError(): FastifyError {
+  const err = new Error('Not Found') as FastifyError;
+  err.statusCode = 404;
+  return err;
+}
+
+function nulError(context: 'body' | 'querystring', path: string): FastifyError {
   const err = new Error(`${context}${path} must not contain NUL characters`) as FastifyError & { validationContext: string };
   err.statusCode = 400;
   err.code = 'FST_ERR_VALIDATION';

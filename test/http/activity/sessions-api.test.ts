@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, startServer, type TestServer } from '../../support/harness.js';
 import { FORBIDDEN, NOT_FOUND, PASSWORD, UNAUTHORIZED, auth, coreUser, form, sb, superuser } from '../../support/users-fixtures.js';
 import { eventsOf } from '../../support/audit.js';
-import { claimsOf } from '../../support/faces-client.js';
+import { aegisLogin, claimsOf, qs, simpleSession } from '../../support/faces-client.js';
 import { eventually } from '../../support/eventually.js';
 
 const UA = 'Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0';
@@ -88,6 +88,37 @@ describe.each(DIALECTS)('sessions API (%s)', (dialect) => {
     expect(revoked[0]).toMatchObject({ actor_id: u.id, face: 'users', detail: { session_ids: [sidOf(phone.access_token)], reason: 'user' } });
   });
 
+  it('sessions of every face are listed with that face, and ending each refuses its tokens on every face', async () => {
+    await coreUser(s, 'percival@camelot.bt');
+    const simple = await simpleSession(s.app, 'percival@camelot.bt', PASSWORD);
+    await tick();
+    const aegis = await aegisLogin(s.app, 'percival@camelot.bt', PASSWORD);
+    await tick();
+    const cookieLogin = await s.app.inject({ method: 'POST', url: '/auth/cookie/login', ...form({ username: 'percival@camelot.bt', password: PASSWORD }) });
+    expect(cookieLogin.statusCode).toBe(204);
+    const cookie = cookieLogin.cookies.find((c) => c.name === 'tessera_auth')!.value;
+    await tick();
+    const mine = await usersLogin('percival@camelot.bt');
+    const listed = await sessionsOf(mine.access_token);
+    expect(listed.map((x) => x.face)).toEqual(['users', 'users', 'aegis', 'simple']);
+    expect(listed.map((x) => x.id)).toEqual([sidOf(mine.access_token), sidOf(cookie), sidOf(aegis.access_token), sidOf(simple.access)]);
+
+    for (const sid of [sidOf(simple.access), sidOf(aegis.access_token), sidOf(cookie)]) {
+      expect((await del(`/users/me/sessions/${sid}`, mine.access_token)).statusCode).toBe(204);
+    }
+    for (const token of [simple.access, aegis.access_token, cookie]) {
+      expect(sb(await get('/users/me', token))).toEqual(UNAUTHORIZED);
+      expect((await s.app.inject({ url: '/me', headers: auth(token) })).statusCode).toBe(401);
+      expect((await s.app.inject({ url: `/check?${qs({ access_token: token })}` })).statusCode).toBe(400);
+      const introspected = await s.app.inject({ method: 'POST', url: '/oauth/introspect', headers: auth(admin), payload: { token } });
+      expect(introspected.json()).toEqual({ active: false });
+    }
+    expect((await s.app.inject({ url: '/users/me', cookies: { tessera_auth: cookie } })).statusCode).toBe(401);
+    expect((await s.app.inject({ url: `/token?${qs({ user: simple.refresh })}` })).statusCode).toBe(400);
+    expect((await s.app.inject({ method: 'POST', url: '/auth/refresh', payload: { refresh_token: aegis.refresh_token } })).statusCode).toBe(401);
+    expect((await sessionsOf(mine.access_token)).map((x) => x.id)).toEqual([sidOf(mine.access_token)]);
+  });
+
   it('DELETE /users/me/sessions/{id} is 404 for another user\'s, an ended, an unknown or a non-UUID session', async () => {
     await coreUser(s, 'kay@camelot.bt');
     await coreUser(s, 'tristan@camelot.bt');
@@ -98,7 +129,7 @@ describe.each(DIALECTS)('sessions API (%s)', (dialect) => {
     const other = await usersLogin('kay@camelot.bt');
     expect((await del(`/users/me/sessions/${sidOf(other.access_token)}`, kay.access_token)).statusCode).toBe(204);
     expect(sb(await del(`/users/me/sessions/${sidOf(other.access_token)}`, kay.access_token))).toEqual(NOT_FOUND);
-    for (const id of [UNKNOWN_UUID, 'abc', '1', 'a'.repeat(300), "'%20OR%201=1--"]) {
+    for (const id of [UNKNOWN_UUID, 'abc', '1', 'a'.repeat(300), "'%20OR%201=1--", '%00', '%FF']) {
       expect(sb(await del(`/users/me/sessions/${id}`, kay.access_token)), id).toEqual(NOT_FOUND);
     }
     // Its own session may be ended too: a logout by another name.
@@ -154,7 +185,7 @@ describe.each(DIALECTS)('sessions API (%s)', (dialect) => {
     expect(revoked).toHaveLength(1);
     expect(revoked[0]!.detail).toEqual({ session_ids: expect.arrayContaining([sidOf(a.access_token), sidOf(b.access_token)]), reason: 'admin' });
     expect(revoked[0]!.actor_id).not.toBe(u.id);
-    for (const id of [UNKNOWN_UUID, 'abc', '99999999']) {
+    for (const id of [UNKNOWN_UUID, 'abc', '99999999', '%00', '%FF']) {
       expect(sb(await get(`/users/${id}/sessions`, admin)), id).toEqual(NOT_FOUND);
       expect(sb(await del(`/users/${id}/sessions`, admin)), id).toEqual(NOT_FOUND);
     }
