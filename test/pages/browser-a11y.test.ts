@@ -70,7 +70,7 @@ describe.each(DIALECTS)('every page is accessible, in light and dark, on desktop
     { name: 'recovery-codes', visit: async (p) => {
       const secret = (await p.locator('#totp-secret').textContent())!.replace(/\s/g, '');
       await p.getByLabel('Authentication code').fill(totpCode(secret, Date.now()));
-      await p.getByRole('button', { name: 'Confirm' }).click();
+      await p.getByRole('button', { name: 'Verify' }).click();
       await p.getByRole('heading', { name: 'Recovery codes' }).waitFor();
     } },
     { name: 'login-code', visit: async (p) => {

@@ -37,7 +37,7 @@ describe.each(DIALECTS)('second factors, passkeys and sessions in a browser (%s)
       await page.getByRole('img', { name: /QR code/ }).waitFor();
       const secret = (await page.locator('#totp-secret').textContent())!.replace(/\s/g, '');
       await page.getByLabel('Authentication code').fill(totpCode(secret, Date.now()));
-      await page.getByRole('button', { name: 'Confirm' }).click();
+      await page.getByRole('button', { name: 'Verify' }).click();
       await page.getByRole('heading', { name: 'Recovery codes' }).waitFor();
       await expect(page.getByRole('list', { name: 'Recovery codes' }).getByRole('listitem').count()).resolves.toBe(10);
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FLOW_COOKIE, MFA_STEP_COOKIE } from '../../src/http/faces/users/social-routes.js';
+import { RETURN_TO_COOKIE } from '../../src/http/faces/users/social-flow.js';
 import { DIALECTS, startServer, type TestServer } from '../support/harness.js';
 import { alertOf, pagesClient } from '../support/pages-client.js';
 import { PASSWORD, coreUser } from '../support/users-fixtures.js';
@@ -47,13 +48,42 @@ describe.each(DIALECTS)('social sign-in from /login (%s)', (dialect) => {
     expect(account.body).toContain('percival@camelot.bt');
   });
 
+  it('carries return_to through the provider: an allowed one is where the callback lands, a refused one is never kept', async () => {
+    const c = pagesClient(s);
+    expect((await c.get('/login?return_to=%2Fadmin%3Ftab%3D1')).body).toContain('href="/login/github?return_to=%2Fadmin%3Ftab%3D1"');
+    const viaProvider = async (query: string, id: number, email: string) => {
+      const started = await c.get(`/login/github${query}`);
+      const kept = started.cookies.find((k) => k.name === RETURN_TO_COOKIE);
+      gh.next({ id, email, emails: [{ email, primary: true, verified: true }] });
+      const back = await followUntil(started.headers.location as string, PUBLIC_URL);
+      const cookie = kept && kept.value ? `${RETURN_TO_COOKIE}=${encodeURIComponent(kept.value)}` : '';
+      return { kept, res: await callback(s.app, back, started.cookies.find((k) => k.name === FLOW_COOKIE)!.value, cookie ? { cookie } : {}) };
+    };
+    const allowed = await viaProvider('?return_to=%2Fadmin%3Ftab%3D1', 4545, 'gaheris.rt@camelot.bt');
+    expect(allowed.kept).toMatchObject({ value: '/admin?tab=1', httpOnly: true, path: '/auth', sameSite: 'Lax' });
+    expect(allowed.res.headers.location).toBe('/admin?tab=1');
+    expect(allowed.res.cookies.find((k) => k.name === RETURN_TO_COOKIE)).toMatchObject({ value: '' });
+    for (const refused of ['https://evil.example/', '//evil.example', '/\\evil.example', 'javascript:alert(1)']) {
+      const { kept, res } = await viaProvider(`?${new URLSearchParams({ return_to: refused })}`, 4545, 'gaheris.rt@camelot.bt');
+      expect(kept?.value ?? '', refused).toBe('');
+      expect(res.headers.location, refused).toBe('/account');
+    }
+    // A cookie set by other means is checked again at the callback.
+    const started = await c.get('/login/github');
+    gh.next({ id: 4545, email: 'gaheris.rt@camelot.bt', emails: [{ email: 'gaheris.rt@camelot.bt', primary: true, verified: true }] });
+    const back = await followUntil(started.headers.location as string, PUBLIC_URL);
+    const forged = await callback(s.app, back, started.cookies.find((k) => k.name === FLOW_COOKIE)!.value, { cookie: `${RETURN_TO_COOKIE}=${encodeURIComponent('https://evil.example/')}` });
+    expect(forged.headers.location).toBe('/account');
+  });
+
   it('a user with a second factor goes from the callback to the code step of /login (the mfa_token never in a URL), then in', async () => {
     const c = pagesClient(s);
-    const signIn = async () => {
-      const started = await c.get('/login/github');
+    const signIn = async (query = '', browser = c) => {
+      const started = await browser.get(`/login/github${query}`);
       gh.next({ id: 4343, email: 'bors@camelot.bt', emails: [{ email: 'bors@camelot.bt', primary: true, verified: true }] });
       const back = await followUntil(started.headers.location as string, PUBLIC_URL);
-      return callback(s.app, back, started.cookies.find((k) => k.name === FLOW_COOKIE)!.value);
+      const kept = started.cookies.find((k) => k.name === RETURN_TO_COOKIE)?.value;
+      return callback(s.app, back, started.cookies.find((k) => k.name === FLOW_COOKIE)!.value, kept ? { cookie: `${RETURN_TO_COOKIE}=${encodeURIComponent(kept)}` } : {});
     };
     expect((await signIn()).statusCode).toBe(303);
     const user = (await s.container.users.findByEmail('bors@camelot.bt'))!;
@@ -76,6 +106,17 @@ describe.each(DIALECTS)('social sign-in from /login (%s)', (dialect) => {
     expect(done.statusCode).toBe(303);
     expect(done.headers.location).toBe('/account');
     expect((await c.get('/account')).body).toContain('bors@camelot.bt');
+
+    // With a return_to, the code step keeps it and lands there.
+    const other = pagesClient(s);
+    const withTarget = await signIn('?return_to=%2Fadmin', other);
+    expect(withTarget.headers.location).toBe('/login?return_to=%2Fadmin');
+    other.jar.set(MFA_STEP_COOKIE, withTarget.cookies.find((k) => k.name === MFA_STEP_COOKIE)!.value);
+    const codeStep = await other.get('/login?return_to=%2Fadmin');
+    expect(codeStep.body).toContain('name="return_to" value="/admin"');
+    const token = /name="mfa_token" value="([^"]+)"/.exec(codeStep.body)![1]!;
+    const landed = await other.submit('/login?return_to=%2Fadmin', { mfa_token: token, return_to: '/admin', code: totpCode(secret, Date.now() + 30_000) }, '/login/mfa');
+    expect(landed.headers.location).toBe('/admin');
   });
 
   it('/account links a provider (the associate flow comes back to /account) and unlinks it, recorded as social.unlinked', async () => {

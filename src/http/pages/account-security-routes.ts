@@ -27,7 +27,7 @@ export async function accountSecurityRoutes(base: FastifyInstance, { container }
     view: 'totp-setup', title: 'Set up authenticator app',
     context: async (req) => {
       const pending = await mfa.pendingTotp(req.principal!);
-      return pending ? { secret: pending.secret, qr: await qrOf(pending.otpauthUri) } : { secret: null, qr: null };
+      return pending ? { secret: pending.secret, uri: pending.otpauthUri, qr: await qrOf(pending.otpauthUri) } : { secret: null, uri: null, qr: null };
     },
   };
   const showCodes = (codes: string[]) => ({ codes });

@@ -9,7 +9,7 @@ import { CsrfOnly, LoginForm, MfaForm, ReturnToQuery } from './forms.js';
 import { pageFailure } from './errors.js';
 import { loadSession } from './page-session.js';
 import { clearAuthCookie, setAuthCookie } from '../faces/users/login-response.js';
-import { DEFAULT_LANDING, safeReturnTo } from './return-to.js';
+import { DEFAULT_LANDING, safeReturnTo } from '../return-to.js';
 import { clientOf } from '../client-context.js';
 import type { FormPage } from './render.js';
 import { pageProviders, providerLabel } from './providers.js';
@@ -102,11 +102,11 @@ export async function signInRoutes(base: FastifyInstance, { container }: { conta
   });
 
   // The social authorize of the users face with a backend of its own: its callback sets the
-  // session cookie and sends the browser to /account instead of answering 204.
+  // session cookie and sends the browser to return_to or /account instead of answering 204.
   for (const { name } of providers) {
-    app.get(`/login/${name}`, { schema: { hide: true } }, async (_req, reply) => {
+    app.get(`/login/${name}`, { schema: { hide: true, querystring: ReturnToQuery } }, async (req, reply) => {
       const started = await socialLogin.authorize(name, { mode: 'login', backend: 'page', redirectUri: redirectUris(publicUrl, name).login });
-      startFlow(reply, started, config.cookieSecure);
+      startFlow(reply, started, config.cookieSecure, returnTo(req.query.return_to));
       return reply.redirect(started.authorizationUrl, 303);
     });
   }

@@ -9,6 +9,11 @@ export const FLOW_COOKIE = 'tessera_oauth_state';
  * code step (never in a URL); HttpOnly, only sent to /login, lives as long as the token.
  */
 export const MFA_STEP_COOKIE = 'tessera_mfa_step';
+/**
+ * Where a social sign-in started from the hosted /login page lands (its `return_to`), kept beside
+ * the flow; the callback checks it again before following it.
+ */
+export const RETURN_TO_COOKIE = 'tessera_return_to';
 const MFA_STEP_SECONDS = 5 * 60;
 
 // Lax, so the provider's top-level redirect back to the callback carries it.
@@ -21,17 +26,22 @@ export const redirectUris = (publicUrl: string, name: string) => ({
   associate: `${publicUrl}/auth/associate/${name}/callback`,
 });
 
-/** Keeps a flow just begun by socialLogin.authorize in this browser until its callback. */
-export function startFlow(reply: FastifyReply, started: { flow: string; maxAgeSeconds: number }, secure: boolean): void {
+/** Keeps a flow just begun by socialLogin.authorize (and where it lands, if said) in this browser until its callback. */
+export function startFlow(reply: FastifyReply, started: { flow: string; maxAgeSeconds: number }, secure: boolean, returnTo?: string): void {
   reply.setCookie(FLOW_COOKIE, started.flow, { ...flowCookie(secure), maxAge: started.maxAgeSeconds });
+  // An abandoned earlier flow's target must not carry over to this one.
+  if (returnTo) reply.setCookie(RETURN_TO_COOKIE, returnTo, { ...flowCookie(secure), maxAge: started.maxAgeSeconds });
+  else reply.clearCookie(RETURN_TO_COOKIE, flowCookie(secure));
 }
 
 /** The flow and the callback's query; a flow is single use, so the cookie goes whatever the outcome. */
-export function takeFlow(req: FastifyRequest, reply: FastifyReply, secure: boolean): CallbackInput {
+export function takeFlow(req: FastifyRequest, reply: FastifyReply, secure: boolean): CallbackInput & { returnTo: string | undefined } {
   reply.clearCookie(FLOW_COOKIE, flowCookie(secure));
+  const returnTo = req.cookies[RETURN_TO_COOKIE];
+  if (returnTo !== undefined) reply.clearCookie(RETURN_TO_COOKIE, flowCookie(secure));
   // The query string exactly as the provider sent it (openid-client re-checks state, iss, …).
   const at = req.url.indexOf('?');
-  return { flow: req.cookies[FLOW_COOKIE], query: new URLSearchParams(at >= 0 ? req.url.slice(at + 1) : '') };
+  return { flow: req.cookies[FLOW_COOKIE], query: new URLSearchParams(at >= 0 ? req.url.slice(at + 1) : ''), returnTo };
 }
 
 export function setMfaStep(reply: FastifyReply, mfaToken: string, secure: boolean): void {

@@ -4,6 +4,7 @@ import { Type } from '@sinclair/typebox';
 import type { Container } from '../../../container.js';
 import { MfaRequired, UnknownOAuthProvider } from '../../../core/errors.js';
 import { clientOf } from '../../client-context.js';
+import { DEFAULT_LANDING, safeReturnTo } from '../../return-to.js';
 import { signedInUser } from '../../plugins/rate-limit-accounts.js';
 import { userGuard } from './guard.js';
 import { noStore, sendLogin, setAuthCookie } from './login-response.js';
@@ -41,22 +42,25 @@ export async function socialRoutes(base: FastifyInstance, { container }: { conta
     });
 
     app.get(`/auth/${name}/callback`, { config: { limit: 'callback' }, schema: { tags, querystring: CallbackQuery, response: { 200: BearerResponse, 204: Type.Null(), ...loginErrors } } }, async (req, reply) => {
-      const result = await socialLogin.login(name, takeFlow(req, reply, config.cookieSecure), clientOf(req)).catch((err: unknown) => {
+      const { returnTo, ...input } = takeFlow(req, reply, config.cookieSecure);
+      const result = await socialLogin.login(name, input, clientOf(req)).catch((err: unknown) => {
         // From the hosted /login page, a user with a second factor goes on to that page's code step.
         if (err instanceof MfaRequired && err.challenge?.backend === 'page') return err.challenge.mfaToken;
         throw err;
       });
+      // Started from the hosted /login page: its return_to, checked again (a cookie is the browser's to change).
+      const target = safeReturnTo(returnTo, publicUrl, config.corsOrigins);
       if (typeof result === 'string') {
         noStore(reply);
         setMfaStep(reply, result, config.cookieSecure);
-        return reply.redirect('/login', 303);
+        return reply.redirect(target ? `/login?${new URLSearchParams({ return_to: target })}` : '/login', 303);
       }
       const { backend, tokens } = result;
-      // Started from the hosted /login page: signed in with the cookie, the browser goes on to /account.
+      // Signed in with the cookie, the browser goes on to return_to or /account.
       if (backend === 'page') {
         noStore(reply);
         setAuthCookie(reply, tokens, config.cookieSecure);
-        return reply.redirect('/account', 303);
+        return reply.redirect(target ?? DEFAULT_LANDING, 303);
       }
       return sendLogin(reply, backend === 'cookie' ? 'cookie' : 'jwt', tokens, config.cookieSecure);
     });

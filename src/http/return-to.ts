@@ -1,4 +1,4 @@
-import { canonicalOrigin, trustedOrigins } from '../origin-check.js';
+import { canonicalOrigin, trustedOrigins } from './origin-check.js';
 
 export const DEFAULT_LANDING = '/account';
 const MAX_LENGTH = 2048;
