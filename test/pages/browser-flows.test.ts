@@ -162,6 +162,25 @@ describe.each(DIALECTS)('hosted pages in a browser (%s)', (dialect) => {
       await page.getByLabel('Password').fill(PASSWORD);
       await page.getByRole('button', { name: 'Sign in', exact: true }).click();
       await page.waitForURL(`${s.url}/account`);
+      // Signed in, /login goes straight on: to /account for each refused form of another site.
+      for (const refused of ['//evil.example/phish', '/\\evil.example', 'javascript:alert(1)', 'https://localhost.evil.example/']) {
+        await page.goto(`${s.url}/login?return_to=${encodeURIComponent(refused)}`);
+        expect(page.url(), refused).toBe(`${s.url}/account`);
+      }
+    } finally { await close(); }
+  });
+
+  it('a form posted with a forged CSRF token is refused (403, an alert) and changes nothing', async () => {
+    await open();
+    try {
+      await page.goto(`${s.url}/register`);
+      await page.getByLabel('Email').fill('mordred@camelot.bt');
+      await page.getByLabel('Password').fill(PASSWORD);
+      await page.locator('input[name="_csrf"]').evaluate((input) => { (input as HTMLInputElement).value = 'forged'; });
+      const [answer] = await Promise.all([page.waitForResponse((r) => r.url() === `${s.url}/register` && r.request().method() === 'POST'), page.getByRole('button', { name: 'Create account' }).click()]);
+      expect(answer.status()).toBe(403);
+      await page.getByRole('alert').waitFor();
+      expect(await s.container.users.findByEmail('mordred@camelot.bt')).toBeUndefined();
     } finally { await close(); }
   });
 

@@ -59,6 +59,43 @@ describe.each(DIALECTS)('second factors, passkeys and sessions in a browser (%s)
     } finally { await close(); }
   });
 
+  it('makes new recovery codes on the account page; one answers the code step once, then it is spent', async () => {
+    const user = await coreUser(s, 'lamorak@camelot.bt', { isVerified: true });
+    const actor = { userId: user.id, fresh: true };
+    const { secret } = await s.container.mfa.enrollTotp(actor);
+    await s.container.mfa.confirmTotp(actor, totpCode(secret, Date.now() - STEP));
+    await open();
+    try {
+      await passwordStep('lamorak@camelot.bt');
+      await page.getByLabel('Authentication code').fill(totpCode(secret, Date.now()));
+      await page.getByRole('button', { name: 'Verify' }).click();
+      await page.waitForURL(`${s.url}/account`);
+      await page.getByRole('button', { name: 'New recovery codes' }).click();
+      const items = page.getByRole('list', { name: 'Recovery codes' }).getByRole('listitem');
+      await items.first().waitFor();
+      const codes = await items.allTextContents();
+      expect(codes).toHaveLength(10);
+
+      await page.getByRole('link', { name: 'Back to your account' }).click();
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.waitForURL(`${s.url}/login`);
+      await passwordStep('lamorak@camelot.bt');
+      await page.getByLabel('Authentication code').fill(codes[3]!.trim());
+      await page.getByRole('button', { name: 'Verify' }).click();
+      await page.waitForURL(`${s.url}/account`);
+      await page.getByText('9 of 10 left').waitFor();
+
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.waitForURL(`${s.url}/login`);
+      await passwordStep('lamorak@camelot.bt');
+      await page.getByLabel('Authentication code').fill(codes[3]!.trim());
+      await page.getByRole('button', { name: 'Verify' }).click();
+      await expect(page.getByRole('alert').textContent()).resolves.toMatch(/code is not right/);
+      expect(page.url()).not.toBe(`${s.url}/account`);
+      expect(problems).toEqual([]);
+    } finally { await close(); }
+  });
+
   it('adds a passkey from the account page and signs in with it (Chromium virtual authenticator)', async () => {
     await coreUser(s, 'percival@camelot.bt', { isVerified: true });
     await open();
