@@ -177,9 +177,12 @@ export function createSessionService(deps: SessionServiceDeps) {
 
     /**
      * Trades a refresh token for a new access token. Rotating sessions also
-     * get a new refresh token; presenting a spent one ends the session.
+     * get a new refresh token; presenting a spent one ends the session. A face
+     * that cannot hand its client a successor (`returnsSuccessor: false`: aegis,
+     * simple) leaves the presented token unspent, so it keeps working there as
+     * that face's own tokens do; once spent elsewhere it is reuse, as always.
      */
-    async refresh(refreshToken: string, opts: { scope?: string[]; profile?: ProfileName; client?: ClientContext } = {}): Promise<TokenSet> {
+    async refresh(refreshToken: string, opts: { scope?: string[]; profile?: ProfileName; client?: ClientContext; returnsSuccessor?: boolean } = {}): Promise<TokenSet> {
       const t = await repos.refreshTokens.findByHash(hashToken(refreshToken));
       const at = now();
       if (!t || t.sessionRevokedAt !== null || t.expiresAt <= at) throw new InvalidRefreshToken();
@@ -203,11 +206,12 @@ export function createSessionService(deps: SessionServiceDeps) {
       // The successor is stored before the token is spent: if the database fails in between, the
       // presented token still works for a retry (the unused successor was never handed out), where
       // the other order would leave a spent token and the retry would look like reuse.
-      const next = t.sessionRotating ? await newRefreshToken(t.sessionId, t.expiresAt) : undefined;
+      const rotates = t.sessionRotating && opts.returnsSuccessor !== false;
+      const next = rotates ? await newRefreshToken(t.sessionId, t.expiresAt) : undefined;
       // Likewise the access token (an opaque one is a row too): nothing the client needs is written after the spend.
       const issued = await access(user, t.sessionId, scope, false, opts.profile);
       // markUsed is the atomic step: of concurrent uses of one token only one wins.
-      if (t.sessionRotating && !(await repos.refreshTokens.markUsed(t.id, at))) throw await reused();
+      if (rotates && !(await repos.refreshTokens.markUsed(t.id, at))) throw await reused();
       activity?.used(t.sessionId);
       return { ...issued, ...(next ? { refreshToken: next } : {}), scope, sid: t.sessionId };
     },

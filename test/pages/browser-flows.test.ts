@@ -176,7 +176,7 @@ describe.each(DIALECTS)('hosted pages in a browser (%s)', (dialect) => {
       await page.goto(`${s.url}/register`);
       await page.getByLabel('Email').fill('mordred@camelot.bt');
       await page.getByLabel('Password').fill(PASSWORD);
-      await page.locator('input[name="_csrf"]').evaluate((input) => { (input as HTMLInputElement).value = 'forged'; });
+      await page.locator('input[name="_csrf"]').evaluate((input: { value: string }) => { input.value = 'forged'; });
       const [answer] = await Promise.all([page.waitForResponse((r) => r.url() === `${s.url}/register` && r.request().method() === 'POST'), page.getByRole('button', { name: 'Create account' }).click()]);
       expect(answer.status()).toBe(403);
       await page.getByRole('alert').waitFor();

@@ -65,8 +65,16 @@ describe.each(DIALECTS)('MFA across faces, admins and passkeys (%s)', (dialect) 
     const oauth = await s.app.inject({ method: 'POST', url: '/oauth/token', payload: { grant_type: 'refresh_token', refresh_token } });
     expect(oauth.statusCode).toBe(200);
     expect(claimsOf(oauth.json().access_token).fresh).toBe(false);
-    const aegis = await s.app.inject({ method: 'POST', url: '/auth/refresh', payload: { refresh_token: oauth.json().refresh_token } });
-    expect(aegis.statusCode).toBe(200);
+    const rotated = oauth.json().refresh_token as string;
+    // On the faces whose refresh tokens never rotate it keeps working, as often as asked.
+    for (let i = 0; i < 2; i++) {
+      const aegis = await s.app.inject({ method: 'POST', url: '/auth/refresh', payload: { refresh_token: rotated } });
+      expect(aegis.statusCode).toBe(200);
+      const simple = await s.app.inject({ url: `/token?${new URLSearchParams({ user: rotated })}` });
+      expect(simple.statusCode).toBe(200);
+      expect(claimsOf(simple.body).fresh).toBe(false);
+    }
+    expect((await s.app.inject({ method: 'POST', url: '/oauth/token', payload: { grant_type: 'refresh_token', refresh_token: rotated } })).statusCode).toBe(200);
   });
 
   it('a password reset by mail keeps the second factor', async () => {

@@ -23,7 +23,7 @@ export async function aegisRoutes(base: FastifyInstance, { container }: { contai
   });
 
   app.post('/auth/refresh', { config: { limit: { policy: 'refresh', account: bodyToken('refresh_token') } }, schema: { tags, body: RefreshBody, response: { 200: RefreshResponse, ...problems } } }, async (req, reply) => {
-    const tokens = await sessions.refresh(req.body.refresh_token, { profile: 'aegis', client: clientOf(req) });
+    const tokens = await sessions.refresh(req.body.refresh_token, { profile: 'aegis', client: clientOf(req), returnsSuccessor: false });
     noStore(reply);
     return { access_token: tokens.accessToken };
   });

@@ -29,7 +29,7 @@ export async function tokenRoutes(app: FastifyInstance, { container }: { contain
     // Without `pass`, `user` is a refresh token: the new access token is not fresh. A
     // refused one of a deactivated account is a 403, as ipseity answers, not a bad token.
     const tokens = pass === undefined || pass === ''
-      ? await sessions.refresh(user, { profile: 'simple', client: clientOf(req) }).catch((err) => sessions.explainRefreshFailure(user, err))
+      ? await sessions.refresh(user, { profile: 'simple', client: clientOf(req), returnsSuccessor: false }).catch((err) => sessions.explainRefreshFailure(user, err))
       : (await auth.login(user, pass, { rotating: false, profile: 'simple', client: clientOf(req) })).tokens;
     return plain(reply, tokens.accessToken);
   });
