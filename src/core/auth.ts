@@ -6,7 +6,7 @@ import { normalizePassword } from './password-policy.js';
 import type { SessionService, StartSessionOptions, TokenSet } from './sessions.js';
 
 /** login.failed's `reason`: one of a few fixed words, never what was typed. */
-export type LoginFailure = 'unknown_user' | 'no_password' | 'bad_password' | 'inactive' | 'unverified';
+export type LoginFailure = 'unknown_user' | 'no_password' | 'bad_password' | 'inactive' | 'unverified' | 'mfa_required';
 
 export interface AuthServiceDeps {
   repos: Pick<Repos, 'users'>;
@@ -74,7 +74,8 @@ export function createAuthService(deps: AuthServiceDeps) {
       const { secondStep, ...sessionOpts } = opts;
       const user = await authenticate(login, password, opts.client);
       if (user.mfaEnabled) {
-        if (secondStep === undefined || !deps.secondStep) throw new MfaRequired();
+        // A face without a second step refuses it: a failure on record, with the password known right.
+        if (secondStep === undefined || !deps.secondStep) throw await failed(user, 'mfa_required', new MfaRequired(), opts.client);
         throw new MfaRequired(await deps.secondStep.challenge(user, { backend: secondStep, ...(opts.scope ? { scope: opts.scope } : {}) }, opts.client));
       }
       return { user, tokens: await sessions.startSession(user, sessionOpts) };

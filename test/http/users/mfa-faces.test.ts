@@ -42,7 +42,7 @@ describe.each(DIALECTS)('MFA across faces, admins and passkeys (%s)', (dialect) 
   }
 
   it('the faces without a second step refuse the password login with their own answer, and count it', async () => {
-    await userWithTotp('mordred@camelot.bt');
+    const { user: mordred } = await userWithTotp('mordred@camelot.bt');
     const before = valueOf(await scrape(s.app), 'tessera_logins_total', { face: 'oauth2', outcome: 'mfa_required' });
     const oauth = await s.app.inject({ method: 'POST', url: '/oauth/token', payload: { grant_type: 'password', username: 'mordred@camelot.bt', password: PASSWORD } });
     expect(sb(oauth)).toEqual({ status: 400, body: { error: 'invalid_grant', error_description: 'multi-factor authentication required' } });
@@ -57,6 +57,12 @@ describe.each(DIALECTS)('MFA across faces, admins and passkeys (%s)', (dialect) 
     const aegisWrong = await s.app.inject({ method: 'POST', url: '/auth', payload: { username: 'mordred@camelot.bt', password: 'not the password' } });
     expect(aegis.statusCode).toBe(401);
     expect(aegis.json().title).toBe(aegisWrong.json().title);
+
+    // Each refusal is on record as a failed login, with the password known right.
+    const failures = (await s.container.audit.list({ userId: mordred.id, type: 'login.failed', limit: 10, offset: 0 })).items;
+    expect(failures.map((e) => [e.face, e.detail.reason])).toEqual([
+      ['aegis', 'bad_password'], ['aegis', 'mfa_required'], ['simple', 'bad_password'], ['simple', 'mfa_required'], ['oauth2', 'mfa_required'],
+    ]);
   });
 
   it('refresh tokens of a session opened with the second factor work on every face', async () => {
