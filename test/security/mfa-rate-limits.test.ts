@@ -19,8 +19,8 @@ describe.each(DIALECTS)('rate limits of the second step (%s)', (dialect) => {
     const email = uniqueEmail('mfa');
     await s.container.users.create({ email, password: PASSWORD });
     const res = await s.app.inject({ method: 'POST', url: '/auth/jwt/login', ...form({ username: email, password: PASSWORD }), remoteAddress: randomIp() });
-    const { secret } = await setUpTotp(s, res.json().access_token, clock - STEP);
-    return { email, secret };
+    const { secret, recoveryCodes } = await setUpTotp(s, res.json().access_token, clock - STEP);
+    return { email, secret, recoveryCodes };
   }
   const challenge = async (email: string, ip: string) =>
     (await s.app.inject({ method: 'POST', url: '/auth/jwt/login', ...form({ username: email, password: PASSWORD }), remoteAddress: ip })).json().detail;
@@ -31,11 +31,10 @@ describe.each(DIALECTS)('rate limits of the second step (%s)', (dialect) => {
     for (let i = 0; i < 8; i++) expect((await challenge(email, ip)).code).toBe('LOGIN_MFA_REQUIRED');
   });
 
-  it('limits the second step per account, across fresh mfa_tokens and addresses', async () => {
+  it('limits wrong answers to the second step per account, across fresh mfa_tokens and addresses', async () => {
     const { email, secret } = await userWithTotp();
     const wrong = wrongCode(totpCode(secret, clock));
-    // The confirmation that set TOTP up was one of the account's code checks.
-    for (let i = 0; i < MFA.perAccount!.max - 1; i++) {
+    for (let i = 0; i < MFA.perAccount!.max; i++) {
       const ip = randomIp();
       const res = await s.app.inject({ method: 'POST', url: '/auth/mfa/verify', payload: { mfa_token: (await challenge(email, ip)).mfa_token, code: wrong }, remoteAddress: ip });
       expect(res.statusCode).toBe(400);
@@ -44,6 +43,17 @@ describe.each(DIALECTS)('rate limits of the second step (%s)', (dialect) => {
     const res = await s.app.inject({ method: 'POST', url: '/auth/mfa/verify', payload: { mfa_token: (await challenge(email, ip)).mfa_token, code: totpCode(secret, clock) }, remoteAddress: ip });
     expect(res.statusCode).toBe(429);
     expect(res.json()).toEqual({ detail: 'Too Many Requests' });
+  });
+
+  it('the owner\'s own second steps that succeed never use up the account\'s budget', async () => {
+    const { email, secret, recoveryCodes } = await userWithTotp();
+    const answers = [...recoveryCodes.map((recovery_code) => ({ recovery_code })), { code: totpCode(secret, clock) }];
+    expect(answers.length).toBeGreaterThan(MFA.perAccount!.max);
+    for (const answer of answers) {
+      const ip = randomIp();
+      const res = await s.app.inject({ method: 'POST', url: '/auth/mfa/verify', payload: { mfa_token: (await challenge(email, ip)).mfa_token, ...answer }, remoteAddress: ip });
+      expect(res.statusCode).toBe(200);
+    }
   });
 
   it('limits the second step per address, whatever the token', async () => {

@@ -16,6 +16,12 @@ export interface Policy {
   /** Requests per account (the user, the login named, or the token being redeemed). */
   perAccount?: Window;
   /**
+   * What `perAccount` counts: every request (default), or only refused ones
+   * (`failures`: any 4xx answer but the 429 itself), so that the owner's own
+   * successful sign-ins never use up the budget that bounds guessing.
+   */
+  perAccountCounts?: 'requests' | 'failures';
+  /**
    * Failed password checks slow the account down progressively (see BACKOFF).
    * `login`: a success from an address is a correct password, and forgives
    * that address's failures. `check`: a success may have checked nothing (a
@@ -47,8 +53,8 @@ export const POLICIES: Record<PolicyName, Policy> = {
   // signed-in user (registration), the username named (login options) or the login flow.
   passkey: { perAddress: { max: 30, windowMs: MINUTE }, perAccount: { max: 30, windowMs: 10 * MINUTE } },
   // Second-factor codes (login's second step, TOTP confirmation): 6 digits are guessable, so the
-  // account's budget is small; each mfa_token also dies after 5 wrong codes.
-  mfa: { perAddress: { max: 30, windowMs: MINUTE }, perAccount: { max: 10, windowMs: 5 * MINUTE } },
+  // account's budget of wrong answers is small; each mfa_token also dies after 5 wrong codes.
+  mfa: { perAddress: { max: 30, windowMs: MINUTE }, perAccount: { max: 10, windowMs: 5 * MINUTE }, perAccountCounts: 'failures' },
 };
 
 /**
