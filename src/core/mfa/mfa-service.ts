@@ -132,13 +132,15 @@ export function createMfaService(deps: MfaServiceDeps) {
 
     /** An admin removes every factor of a user: TOTP, passkeys, recovery codes. */
     async removeAll(userId: string, ctx?: ClientContext): Promise<void> {
-      if (!(await repos.users.findById(userId))) throw new UserNotFound();
+      const user = await repos.users.findById(userId);
+      if (!user) throw new UserNotFound();
       await transact(async (work) => {
-        await work.repos.mfa.deleteTotp(userId);
-        await deps.passkeys?.removeAll(userId, work.repos);
+        const totp = await work.repos.mfa.deleteTotp(userId);
+        const passkeys = (await deps.passkeys?.removeAll(userId, work.repos)) ?? 0;
         // No factor is left: the flag goes off, and the recovery codes with it.
         await setFlag(work.repos, userId, false);
-        await work.record({ type: 'mfa.removed', userId, detail: { method: 'all', by_admin: true } }, ctx);
+        // Nothing to remove is no removal: the event reports a change only.
+        if (totp || passkeys > 0 || user.mfaEnabled) await work.record({ type: 'mfa.removed', userId, detail: { method: 'all', by_admin: true } }, ctx);
       });
     },
   };

@@ -21,6 +21,9 @@ describe.each(DIALECTS)('MFA security events (%s)', (dialect) => {
     await verify(s, { mfa_token, code: wrongCode(totpCode(secret, clock)) });
     await verify(s, { mfa_token, code: totpCode(secret, clock) });
     await s.app.inject({ method: 'DELETE', url: '/auth/mfa/totp', headers: auth(access_token) });
+    clock += STEP;
+    const again = await setUpTotp(s, access_token, clock);
+    clock += STEP;
     const { token: admin, user: merlin } = await superuser(s, 'merlin@camelot.bt');
     await s.app.inject({ method: 'DELETE', url: `/users/${user.id}/mfa`, headers: auth(admin) });
 
@@ -30,11 +33,12 @@ describe.each(DIALECTS)('MFA security events (%s)', (dialect) => {
       ['login.mfa_required', {}],
       ['mfa.failed', { method: 'totp' }],
       ['mfa.removed', { method: 'totp' }],
+      ['mfa.enrolled', { method: 'totp' }],
       ['mfa.removed', { method: 'all', by_admin: true }],
     ]);
     expect(mine[1]).toMatchObject({ face: 'users' });
-    expect(mine[4]).toMatchObject({ actor_id: merlin.id });
+    expect(mine[5]).toMatchObject({ actor_id: merlin.id });
     const text = await rawEventRows(s);
-    for (const secretText of [secret, mfa_token, ...recoveryCodes]) expect(text).not.toContain(secretText);
+    for (const secretText of [secret, again.secret, mfa_token, ...recoveryCodes, ...again.recoveryCodes]) expect(text).not.toContain(secretText);
   });
 });

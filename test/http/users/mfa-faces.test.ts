@@ -108,6 +108,10 @@ describe.each(DIALECTS)('MFA across faces, admins and passkeys (%s)', (dialect) 
     const status = await s.app.inject({ url: '/auth/mfa', headers: auth(own.access_token) });
     expect(status.json()).toEqual({ totp: false, webauthn: 0, recovery_codes_left: 0 });
     await jwtLogin(s, 'lancelot@camelot.bt');
+    // Removed once, on record once: asking again removes nothing and records nothing.
+    expect((await s.app.inject({ method: 'DELETE', url: `/users/${user.id}/mfa`, headers: auth(admin) })).statusCode).toBe(204);
+    const removed = (await s.container.audit.list({ userId: user.id, type: 'mfa.removed', limit: 10, offset: 0 })).items;
+    expect(removed.map((e) => e.detail)).toEqual([{ method: 'all', by_admin: true }]);
   });
 
   it('passkeys plug in as a second factor: counted, offered, verified through the mfa_token flow', async () => {
