@@ -40,6 +40,25 @@ describe.each(DIALECTS)('a passkey as the second factor of a password login (%s)
     expect((await verify(s, { mfa_token, webauthn: assertion })).json()).toEqual({ detail: 'MFA_TOKEN_INVALID' });
   });
 
+  it('removing the last passkey over HTTP deletes the recovery codes: login stops asking', async () => {
+    await coreUser(s, 'dagonet@camelot.bt');
+    const { access_token } = await jwtLogin(s, 'dagonet@camelot.bt');
+    const keys = [new SoftAuthenticator(ORIGIN), new SoftAuthenticator(ORIGIN)];
+    for (const key of keys) expect((await registerPasskey(s, access_token, key)).statusCode).toBe(201);
+    const codes = await s.app.inject({ method: 'POST', url: '/auth/mfa/recovery-codes', headers: auth(access_token) });
+    expect(codes.json().recovery_codes).toHaveLength(10);
+    const status = async () => (await s.app.inject({ url: '/auth/mfa', headers: auth(access_token) })).json();
+    expect(await status()).toEqual({ totp: false, webauthn: 2, recovery_codes_left: 10 });
+    const ids = ((await s.app.inject({ url: '/auth/webauthn/credentials', headers: auth(access_token) })).json() as { id: string }[]).map((c) => c.id);
+    expect((await s.app.inject({ method: 'DELETE', url: `/auth/webauthn/credentials/${ids[0]}`, headers: auth(access_token) })).statusCode).toBe(204);
+    // One passkey left: still a second factor, codes kept.
+    expect(await status()).toEqual({ totp: false, webauthn: 1, recovery_codes_left: 10 });
+    expect((await mfaChallenge(s, 'dagonet@camelot.bt')).methods).toEqual(['webauthn', 'recovery_code']);
+    expect((await s.app.inject({ method: 'DELETE', url: `/auth/webauthn/credentials/${ids[1]}`, headers: auth(access_token) })).statusCode).toBe(204);
+    expect(await status()).toEqual({ totp: false, webauthn: 0, recovery_codes_left: 0 });
+    expect((await jwtLogin(s, 'dagonet@camelot.bt')).access_token).toBeTruthy();
+  });
+
   it('another user\'s passkey does not answer this user\'s challenge', async () => {
     const isolde = (await coreUser(s, 'isolde@camelot.bt')).id;
     await coreUser(s, 'mark@camelot.bt');

@@ -30,7 +30,10 @@ describe.each(DIALECTS)('TOTP, recovery codes and the login second step (%s)', (
   it('enrolment needs a signed-in user with a fresh token', async () => {
     await coreUser(s, 'kay@camelot.bt');
     const { refresh_token } = await jwtLogin(s, 'kay@camelot.bt');
-    expect(sb(await s.app.inject({ method: 'POST', url: '/auth/mfa/totp/enroll' }))).toEqual(UNAUTHORIZED);
+    for (const [method, url] of [['GET', '/auth/mfa'], ['POST', '/auth/mfa/totp/enroll'], ['POST', '/auth/mfa/totp/confirm'], ['DELETE', '/auth/mfa/totp'], ['POST', '/auth/mfa/recovery-codes']] as const) {
+      expect(sb(await s.app.inject({ method, url, payload: url.endsWith('confirm') ? { code: '123456' } : undefined })), url).toEqual(UNAUTHORIZED);
+      expect(sb(await s.app.inject({ method, url, headers: auth('not-a-token') })), url).toEqual(UNAUTHORIZED);
+    }
     const stale = await nonFreshToken(s, refresh_token);
     expect(sb(await s.app.inject({ method: 'POST', url: '/auth/mfa/totp/enroll', headers: auth(stale) }))).toEqual(FRESH_REQUIRED);
     expect(sb(await s.app.inject({ method: 'POST', url: '/auth/mfa/recovery-codes', headers: auth(stale) }))).toEqual(FRESH_REQUIRED);
@@ -109,6 +112,10 @@ describe.each(DIALECTS)('TOTP, recovery codes and the login second step (%s)', (
     const right = totpCode(secret, clock);
     for (let i = 0; i < 5; i++) expect(sb(await verify(s, { mfa_token: token, code: wrongCode(right) }))).toEqual(INVALID_CODE);
     expect(sb(await verify(s, { mfa_token: token, code: right }))).toEqual(TOKEN_INVALID);
+    // Every later attempt too, wrong or right, by code or recovery code.
+    expect(sb(await verify(s, { mfa_token: token, code: wrongCode(right) }))).toEqual(TOKEN_INVALID);
+    expect(sb(await verify(s, { mfa_token: token, code: right }))).toEqual(TOKEN_INVALID);
+    expect(sb(await verify(s, { mfa_token: token, recovery_code: 'aaaa2345-bbbb6789-cccc2345-dddd6789' }))).toEqual(TOKEN_INVALID);
     // A new login gets a new token, and the right code (never used) works there.
     expect((await verify(s, { mfa_token: (await mfaChallenge(s, 'gawain@camelot.bt')).mfa_token, code: right })).statusCode).toBe(200);
   });
