@@ -176,7 +176,11 @@ describe.each(DIALECTS)('audit events (%s)', (dialect) => {
     expect(page.json()).toHaveLength(1);
     expect(page.json()[0].id).toBe(res.json()[1].id);
     expect(page.headers['x-total-count']).toBe('4');
-    expect((await s.app.inject({ url: '/users/me/events?limit=0', headers: auth(t.access_token) })).statusCode).toBe(422);
+    for (const q of ['limit=0', 'limit=1001', 'limit=x', 'offset=-1', 'offset=x', 'limit=1&limit=2']) {
+      const bad = await s.app.inject({ url: `/users/me/events?${q}`, headers: auth(t.access_token) });
+      expect(bad.statusCode, q).toBe(422);
+      expect(Array.isArray(bad.json().detail), q).toBe(true);
+    }
   });
 
   it('GET /audit filters by user, type and time, pages newest first and counts; bad filters are 422', async () => {

@@ -89,16 +89,16 @@ describe.each(DIALECTS)('sessions API (%s)', (dialect) => {
   });
 
   it('sessions of every face are listed with that face, and ending each refuses its tokens on every face', async () => {
-    await coreUser(s, 'percival@camelot.bt');
-    const simple = await simpleSession(s.app, 'percival@camelot.bt', PASSWORD);
+    await coreUser(s, 'pelleas@camelot.bt');
+    const simple = await simpleSession(s.app, 'pelleas@camelot.bt', PASSWORD);
     await tick();
-    const aegis = await aegisLogin(s.app, 'percival@camelot.bt', PASSWORD);
+    const aegis = await aegisLogin(s.app, 'pelleas@camelot.bt', PASSWORD);
     await tick();
-    const cookieLogin = await s.app.inject({ method: 'POST', url: '/auth/cookie/login', ...form({ username: 'percival@camelot.bt', password: PASSWORD }) });
+    const cookieLogin = await s.app.inject({ method: 'POST', url: '/auth/cookie/login', ...form({ username: 'pelleas@camelot.bt', password: PASSWORD }) });
     expect(cookieLogin.statusCode).toBe(204);
     const cookie = cookieLogin.cookies.find((c) => c.name === 'tessera_auth')!.value;
     await tick();
-    const mine = await usersLogin('percival@camelot.bt');
+    const mine = await usersLogin('pelleas@camelot.bt');
     const listed = await sessionsOf(mine.access_token);
     expect(listed.map((x) => x.face)).toEqual(['users', 'users', 'aegis', 'simple']);
     expect(listed.map((x) => x.id)).toEqual([sidOf(mine.access_token), sidOf(cookie), sidOf(aegis.access_token), sidOf(simple.access)]);
@@ -165,6 +165,11 @@ describe.each(DIALECTS)('sessions API (%s)', (dialect) => {
       }
     }
     for (const [method, url] of routes.slice(4)) expect(sb(await s.app.inject({ method: method as 'GET', url, headers: auth(plain) })), url).toEqual(FORBIDDEN);
+    // A superuser's token narrowed to `me` does not carry admin.
+    await coreUser(s, 'keeper@camelot.bt', { isSuperuser: true });
+    const narrowed = await s.app.inject({ method: 'POST', url: '/oauth/token', ...form({ grant_type: 'password', username: 'keeper@camelot.bt', password: PASSWORD, scope: 'me' }) });
+    expect(narrowed.json().scope).toBe('me');
+    for (const [method, url] of routes.slice(4)) expect(sb(await s.app.inject({ method: method as 'GET', url, headers: auth(narrowed.json().access_token) })), url).toEqual(FORBIDDEN);
   });
 
   it('an admin lists and ends any user\'s sessions; unknown and non-UUID users are 404', async () => {
