@@ -65,7 +65,7 @@ describe.each(DIALECTS)('social sign-in from /login (%s)', (dialect) => {
     expect(allowed.res.cookies.find((k) => k.name === RETURN_TO_COOKIE)).toMatchObject({ value: '' });
     for (const refused of ['https://evil.example/', '//evil.example', '/\\evil.example', 'javascript:alert(1)']) {
       const { kept, res } = await viaProvider(`?${new URLSearchParams({ return_to: refused })}`, 4545, 'gaheris.rt@camelot.bt');
-      expect(kept?.value ?? '', refused).toBe('');
+      expect(kept?.value, refused).toBe('/account');
       expect(res.headers.location, refused).toBe('/account');
     }
     // A cookie set by other means is checked again at the callback.
@@ -74,6 +74,36 @@ describe.each(DIALECTS)('social sign-in from /login (%s)', (dialect) => {
     const back = await followUntil(started.headers.location as string, PUBLIC_URL);
     const forged = await callback(s.app, back, started.cookies.find((k) => k.name === FLOW_COOKIE)!.value, { cookie: `${RETURN_TO_COOKIE}=${encodeURIComponent('https://evil.example/')}` });
     expect(forged.headers.location).toBe('/account');
+  });
+
+  it('a refused callback of a sign-in started on /login goes back there with an alert, not the face\'s JSON', async () => {
+    const c = pagesClient(s);
+    const started = await c.get('/login/github?return_to=%2Fadmin');
+    gh.next({ id: 4646, email: 'dinadan@camelot.bt', emails: [{ email: 'dinadan@camelot.bt', primary: true, verified: true }] });
+    const back = await followUntil(started.headers.location as string, PUBLIC_URL);
+    back.searchParams.delete('code');
+    back.searchParams.set('error', 'access_denied');
+    const res = await callback(s.app, back, started.cookies.find((k) => k.name === FLOW_COOKIE)!.value, { cookie: `${RETURN_TO_COOKIE}=%2Fadmin` });
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toBe('/login?error=social&return_to=%2Fadmin');
+    expect(res.cookies.find((k) => k.name === 'tessera_auth')).toBeUndefined();
+    const page = await c.get('/login?error=social&return_to=%2Fadmin');
+    expect(page.statusCode).toBe(200);
+    expect(alertOf(page.body)).toBe('Signing in with that provider did not work. Try again, or use your password.');
+    expect(page.body).toContain('name="return_to" value="/admin"');
+    // Only fixed names are shown: anything else in ?error shows nothing.
+    const odd = (await c.get('/login?error=%3Cscript%3E')).body;
+    expect(alertOf(odd) ?? '').toBe('');
+    expect(odd).not.toContain('script&gt;');
+    // The same refusal of a flow the API started stays the users face's JSON.
+    const api = await c.get('/auth/github/authorize');
+    gh.next({ id: 4646, email: 'dinadan@camelot.bt', emails: [{ email: 'dinadan@camelot.bt', primary: true, verified: true }] });
+    const apiBack = await followUntil(api.json().authorization_url, PUBLIC_URL);
+    apiBack.searchParams.delete('code');
+    apiBack.searchParams.set('error', 'access_denied');
+    const json = await callback(s.app, apiBack, api.cookies.find((k) => k.name === FLOW_COOKIE)!.value);
+    expect(json.statusCode).toBe(400);
+    expect(json.json().detail).toBeDefined();
   });
 
   it('a user with a second factor goes from the callback to the code step of /login (the mfa_token never in a URL), then in', async () => {
@@ -136,6 +166,16 @@ describe.each(DIALECTS)('social sign-in from /login (%s)', (dialect) => {
     const res = await callback(s.app, back, c.jar.get(FLOW_COOKIE), { cookie: `tessera_auth=${c.jar.get('tessera_auth')}` });
     expect(res.statusCode).toBe(303);
     expect(res.headers.location).toBe('/account?notice=social-linked');
+
+    // A refused link goes back to /account with an alert.
+    const relink = await c.submit('/account', {}, '/account/link/github');
+    gh.next({ id: 5151, email: 'gaheris@orkney.example', emails: [{ email: 'gaheris@orkney.example', primary: true, verified: true }] });
+    const denied = await followUntil(relink.headers.location as string, PUBLIC_URL);
+    denied.searchParams.delete('code');
+    denied.searchParams.set('error', 'access_denied');
+    const refused = await callback(s.app, denied, c.jar.get(FLOW_COOKIE), { cookie: `tessera_auth=${c.jar.get('tessera_auth')}; ${RETURN_TO_COOKIE}=%2Faccount` });
+    expect(refused.headers.location).toBe('/account?error=social-link');
+    expect(alertOf((await c.get('/account?error=social-link')).body)).toBe('Linking that sign-in provider did not work. Try again.');
 
     const linked = (await c.get('/account?notice=social-linked')).body;
     expect(linked).toContain('GitHub (gaheris@orkney.example)');

@@ -7,6 +7,7 @@ import { requireSignIn } from './page-session.js';
 import { clientOf } from '../client-context.js';
 import type { FormPage } from './render.js';
 import { accountView } from './account-view.js';
+import { SOCIAL_FAILURES } from '../social-failure.js';
 
 /** Fixed messages a redirect after a change may show (?notice=…): nothing from the URL is echoed. */
 const NOTICES: Record<string, string> = {
@@ -38,7 +39,9 @@ export async function accountRoutes(base: FastifyInstance, { container }: { cont
   const actorOf = (req: FastifyRequest) => ({ actor: req.principal!, asAdmin: false, client: clientOf(req, 'pages') });
 
   app.get('/account', { ...signedIn, schema: { hide: true, querystring: NoticeQuery } }, async (req, reply) =>
-    reply.page(accountPage.view, accountPage.title, { ...(await accountView(container, req)), notice: NOTICES[req.query.notice ?? ''] ?? null }));
+    reply.page(accountPage.view, accountPage.title, {
+      ...(await accountView(container, req)), notice: NOTICES[req.query.notice ?? ''] ?? null, error: SOCIAL_FAILURES[req.query.error ?? ''] ?? null,
+    }));
 
   app.post('/account/profile', { ...signedIn, config: { form: accountPage, limit }, schema: { hide: true, body: ProfileForm } }, async (req, reply) => {
     const b = req.body;

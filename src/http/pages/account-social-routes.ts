@@ -27,7 +27,7 @@ export async function accountSocialRoutes(base: FastifyInstance, { container }: 
     const started = await socialLogin.authorize(name, {
       mode: 'associate', backend: 'page', redirectUri: redirectUris(publicUrl, name).associate, userId: req.principal!.userId,
     });
-    startFlow(reply, started, config.cookieSecure);
+    startFlow(reply, started, config.cookieSecure, '/account');
     return reply.redirect(started.authorizationUrl, 303);
   });
 

@@ -21,6 +21,8 @@ export const MfaForm = Type.Object({
 export const CsrfOnly = Type.Object(csrfField);
 export const TokenQuery = Type.Object({ token: Type.Optional(text(512)) });
 export const ReturnToQuery = Type.Object({ return_to: Type.Optional(text(4096)) });
+/** /login's query: where to land, and the fixed name of a social sign-in that failed (social-failure.ts). */
+export const LoginQuery = Type.Object({ return_to: Type.Optional(text(4096)), error: Type.Optional(text(32)) });
 
 export const ProfileForm = Type.Object({ ...csrfField, email: Type.Union([EmailField, Type.Literal('')]), username: text(64), current_password: Type.Optional(text(4096)) });
 export const PasswordChangeForm = Type.Object({ ...csrfField, current_password: PasswordField, new_password: PasswordField });
@@ -40,7 +42,7 @@ export const CodeForm = Type.Object({ ...csrfField, code: Type.String({ minLengt
 export const ItemParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 512 }) });
 export const ProviderParams = Type.Object({ provider: Type.String({ minLength: 1, maxLength: 64 }) });
 export const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
-export const NoticeQuery = Type.Object({ notice: Type.Optional(text(32)) });
+export const NoticeQuery = Type.Object({ notice: Type.Optional(text(32)), error: Type.Optional(text(32)) });
 
 const pageNumber = Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1 });
 export const AuditQuery = Type.Object({ type: Type.Optional(text(64)), user: Type.Optional(text(320)), page: pageNumber });

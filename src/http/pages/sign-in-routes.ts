@@ -5,7 +5,8 @@ import { MfaRequired, MfaTokenInvalid } from '../../core/errors.js';
 import type { MfaAnswer } from '../../core/mfa/second-step.js';
 import { MFA_STEP_COOKIE, clearMfaStep, redirectUris, startFlow } from '../faces/users/social-flow.js';
 import { bodyLogin, bodyMfaToken } from '../plugins/rate-limit-accounts.js';
-import { CsrfOnly, LoginForm, MfaForm, ReturnToQuery } from './forms.js';
+import { CsrfOnly, LoginForm, LoginQuery, MfaForm, ReturnToQuery } from './forms.js';
+import { SOCIAL_FAILURES } from '../social-failure.js';
 import { pageFailure } from './errors.js';
 import { loadSession } from './page-session.js';
 import { clearAuthCookie, setAuthCookie } from '../faces/users/login-response.js';
@@ -46,7 +47,7 @@ export async function signInRoutes(base: FastifyInstance, { container }: { conta
     },
   };
 
-  app.get('/login', { schema: { hide: true, querystring: ReturnToQuery } }, async (req, reply) => {
+  app.get('/login', { schema: { hide: true, querystring: LoginQuery } }, async (req, reply) => {
     await loadSession(container, req);
     const target = returnTo(req.query.return_to);
     // Already signed in: straight on, as the login would have sent them.
@@ -58,7 +59,8 @@ export async function signInRoutes(base: FastifyInstance, { container }: { conta
       const userId = await mfaLogin.userOf(pending);
       return reply.page(stepForm.view, stepForm.title, { mfaToken: pending, methods: userId ? await mfaLogin.methodsOf(userId) : [], returnTo: target });
     }
-    return reply.page('login', 'Sign in', { providers, returnTo: target });
+    const failed = SOCIAL_FAILURES[req.query.error ?? ''];
+    return reply.page('login', 'Sign in', { providers, returnTo: target, error: failed ?? null });
   });
 
   app.post('/login', {
@@ -106,7 +108,7 @@ export async function signInRoutes(base: FastifyInstance, { container }: { conta
   for (const { name } of providers) {
     app.get(`/login/${name}`, { schema: { hide: true, querystring: ReturnToQuery } }, async (req, reply) => {
       const started = await socialLogin.authorize(name, { mode: 'login', backend: 'page', redirectUri: redirectUris(publicUrl, name).login });
-      startFlow(reply, started, config.cookieSecure, returnTo(req.query.return_to));
+      startFlow(reply, started, config.cookieSecure, returnTo(req.query.return_to) ?? DEFAULT_LANDING);
       return reply.redirect(started.authorizationUrl, 303);
     });
   }

@@ -10,8 +10,9 @@ export const FLOW_COOKIE = 'tessera_oauth_state';
  */
 export const MFA_STEP_COOKIE = 'tessera_mfa_step';
 /**
- * Where a social sign-in started from the hosted /login page lands (its `return_to`), kept beside
- * the flow; the callback checks it again before following it.
+ * Where a social sign-in or link started from the hosted pages lands (/login's `return_to`, else
+ * /account), kept beside the flow: its presence tells the callback the pages started it. The
+ * callback checks it again before following it.
  */
 export const RETURN_TO_COOKIE = 'tessera_return_to';
 const MFA_STEP_SECONDS = 5 * 60;
@@ -26,11 +27,11 @@ export const redirectUris = (publicUrl: string, name: string) => ({
   associate: `${publicUrl}/auth/associate/${name}/callback`,
 });
 
-/** Keeps a flow just begun by socialLogin.authorize (and where it lands, if said) in this browser until its callback. */
-export function startFlow(reply: FastifyReply, started: { flow: string; maxAgeSeconds: number }, secure: boolean, returnTo?: string): void {
+/** Keeps a flow just begun by socialLogin.authorize (and, for the pages, where it lands) in this browser until its callback. */
+export function startFlow(reply: FastifyReply, started: { flow: string; maxAgeSeconds: number }, secure: boolean, landing?: string): void {
   reply.setCookie(FLOW_COOKIE, started.flow, { ...flowCookie(secure), maxAge: started.maxAgeSeconds });
-  // An abandoned earlier flow's target must not carry over to this one.
-  if (returnTo) reply.setCookie(RETURN_TO_COOKIE, returnTo, { ...flowCookie(secure), maxAge: started.maxAgeSeconds });
+  // An abandoned earlier flow's landing must not carry over to this one.
+  if (landing) reply.setCookie(RETURN_TO_COOKIE, landing, { ...flowCookie(secure), maxAge: started.maxAgeSeconds });
   else reply.clearCookie(RETURN_TO_COOKIE, flowCookie(secure));
 }
 
