@@ -209,7 +209,8 @@ export async function createContainer(opts: ContainerOptions) {
   // TOTP secrets are sealed and recovery codes keyed under the master key: always a durable key, never a throwaway one.
   const crypto = lazyMfaCrypto(masterKey);
   const mfaDeps = { repos, crypto, now, passkeys: opts.passkeyFactor ?? passkeys, audit };
-  const mfa = createMfaService({ ...mfaDeps, issuer: config.mfaIssuer });
+  // Authenticator apps show the issuer beside the account: the product's name unless set apart.
+  const mfa = createMfaService({ ...mfaDeps, issuer: config.mfaIssuer ?? config.productName.slice(0, 64) });
   const mfaLogin = createSecondStep({ ...mfaDeps, sessions });
   const auth = createAuthService({ repos, hasher, sessions, requireVerified: config.requireVerified, audit, secondStep: mfaLogin });
   const introspection = createIntrospection({ repos, sessions, issuer: publicUrl, audience: config.jwtAudience, requireVerified: config.requireVerified, scopePolicy, now });

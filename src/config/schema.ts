@@ -67,7 +67,7 @@ export const ConfigSchema = Type.Object({
     Type.Union([Type.Literal('off'), Type.Literal('admins')], { default: 'off',
       description: '`admins`: a superuser without a second factor (TOTP or a passkey) does not hold the `admin` scope.' }),
     'TESSERA_MFA_REQUIRED'),
-  mfaIssuer: setting(Type.String({ minLength: 1, maxLength: 64, default: 'Tessera', description: 'The issuer name authenticator apps show next to a TOTP account.' }), 'TESSERA_MFA_ISSUER'),
+  mfaIssuer: setting(Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'The issuer name authenticator apps show next to a TOTP account; unset: TESSERA_PRODUCT_NAME.' })), 'TESSERA_MFA_ISSUER'),
   cookieSecure: setting(Type.Boolean({ default: true, description: 'Mark the session cookie `Secure`.' }), 'TESSERA_COOKIE_SECURE'),
   smtpUrl: setting(Type.Optional(Type.String({ pattern: '^smtps?://.+', description: 'SMTP server for outgoing mail.' })), 'TESSERA_SMTP_URL', { secret: true }),
   mailOutbox: setting(Type.Optional(Type.String({ minLength: 1, description: 'Directory where every message is also written as JSON.' })), 'TESSERA_MAIL_OUTBOX'),

@@ -40,6 +40,20 @@ describe.each(DIALECTS)('TOTP, recovery codes and the login second step (%s)', (
     expect(sb(await s.app.inject({ method: 'DELETE', url: '/auth/mfa/totp', headers: auth(stale) }))).toEqual(FRESH_REQUIRED);
   });
 
+  it('names the product as the issuer authenticator apps show, unless TESSERA_MFA_ISSUER sets another', async () => {
+    const issuerOf = async (env: Record<string, string>) => {
+      const other = await startServer(dialect, env);
+      try {
+        await coreUser(other, 'bedwyr@camelot.bt');
+        const { otpauth_uri } = await enrollTotp(other, (await jwtLogin(other, 'bedwyr@camelot.bt')).access_token);
+        return new URL(otpauth_uri).searchParams.get('issuer');
+      } finally { await other.close(); }
+    };
+    expect(await issuerOf({})).toBe('Tessera');
+    expect(await issuerOf({ TESSERA_PRODUCT_NAME: 'Camelot ID' })).toBe('Camelot ID');
+    expect(await issuerOf({ TESSERA_PRODUCT_NAME: 'Camelot ID', TESSERA_MFA_ISSUER: 'Round Table' })).toBe('Round Table');
+  });
+
   it('enrol, confirm with a code, then the password login asks for the second factor and a code completes it', async () => {
     await coreUser(s, 'arthur@camelot.bt', { username: 'arthur' });
     const { access_token } = await jwtLogin(s, 'arthur');
