@@ -16,6 +16,8 @@ const EVICTION_ORDER: Tier[] = ['address', 'account', 'backoff'];
 export interface RateCounters {
   /** Adds one hit to a fixed window that starts with its first hit. */
   hit(key: string, windowMs: number, tier: Tier): Promise<{ count: number; resetMs: number }>;
+  /** Takes one hit back from a live window (never below zero, never starting one): a request forgiven once answered. */
+  unhit(key: string): Promise<void>;
   /** Blocks `key` for `ms` (an existing longer block is kept); back-off state. */
   block(key: string, ms: number): Promise<void>;
   /** Milliseconds left on a block; 0 when there is none. */
@@ -69,6 +71,10 @@ export function memoryCounters(now: () => number = Date.now, capacity = MAX_MEMO
       put(key, e, tier);
       return { count: e.n, resetMs: e.until - now() };
     },
+    async unhit(key) {
+      const e = live(key);
+      if (e && e.n > 0) e.n -= 1;
+    },
     async block(key, ms) {
       const e = live(key);
       if (!e || e.until < now() + ms) put(key, { n: 1, until: now() + ms }, 'backoff');
@@ -88,6 +94,9 @@ local c = redis.call('INCR', KEYS[1])
 local t = redis.call('PTTL', KEYS[1])
 if t < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); t = tonumber(ARGV[1]) end
 return {c, t}`;
+const UNHIT = `
+if redis.call('GET', KEYS[1]) and tonumber(redis.call('GET', KEYS[1])) > 0 then redis.call('DECR', KEYS[1]) end
+return 1`;
 const BLOCK = `
 if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], '1', 'PX', ARGV[1]) end
 return 1`;
@@ -99,6 +108,9 @@ export function redisCounters(redis: Redis, prefix = 'tessera:rl:'): RateCounter
     async hit(key, windowMs) {
       const [count, resetMs] = (await redis.eval(HIT, 1, prefix + key, String(windowMs))) as [number, number];
       return { count, resetMs };
+    },
+    async unhit(key) {
+      await redis.eval(UNHIT, 1, prefix + key);
     },
     async block(key, ms) {
       await redis.eval(BLOCK, 1, prefix + key, String(Math.max(1, Math.ceil(ms))));
@@ -135,6 +147,7 @@ export function withFallback(primary: RateCounters, fallback: RateCounters, onFa
     };
   return {
     hit: guard((c) => c.hit),
+    unhit: guard((c) => c.unhit),
     block: guard((c) => c.block),
     blockedFor: guard((c) => c.blockedFor),
     clear: guard((c) => c.clear),

@@ -45,6 +45,21 @@ describe.each(DIALECTS)('rate limits of the second step (%s)', (dialect) => {
     expect(res.json()).toEqual({ detail: 'Too Many Requests' });
   });
 
+  it('a burst of wrong answers sent at once is bounded like one sent in turn', async () => {
+    const { email, secret } = await userWithTotp();
+    const wrong = wrongCode(totpCode(secret, clock));
+    const tokens: [string, string][] = [];
+    for (let i = 0; i < 2 * MFA.perAccount!.max; i++) {
+      const ip = randomIp();
+      tokens.push([(await challenge(email, ip)).mfa_token, ip]);
+    }
+    const answers = await Promise.all(tokens.map(([mfa_token, ip]) =>
+      s.app.inject({ method: 'POST', url: '/auth/mfa/verify', payload: { mfa_token, code: wrong }, remoteAddress: ip })));
+    const statuses = answers.map((r) => r.statusCode);
+    expect(statuses.filter((x) => x === 400)).toHaveLength(MFA.perAccount!.max);
+    expect(statuses.filter((x) => x === 429)).toHaveLength(MFA.perAccount!.max);
+  });
+
   it('the owner\'s own second steps that succeed never use up the account\'s budget', async () => {
     const { email, secret, recoveryCodes } = await userWithTotp();
     const answers = [...recoveryCodes.map((recovery_code) => ({ recovery_code })), { code: totpCode(secret, clock) }];

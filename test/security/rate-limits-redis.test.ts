@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, freshDb, startServer, type TestDb, type TestServer } from '../support/harness.js';
 import { BACKOFF, POLICIES } from '../../src/http/plugins/rate-limit-policies.js';
+import { redisCounters } from '../../src/store/rate-counters.js';
 import { PASSWORD, faceLogin, randomIp, uniqueEmail } from './support/faces.js';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';
 
@@ -38,6 +40,18 @@ describe.each(DIALECTS)('rate limits shared through Redis (%s)', (dialect) => {
     await b?.close();
     await db?.drop();
     redis?.disconnect();
+  });
+
+  it('takes a hit back in Redis, never below zero and never starting a window', async () => {
+    const c = redisCounters(redis, `tessera:test:${randomUUID()}:`);
+    await c.hit('k', 60_000, 'account');
+    await c.hit('k', 60_000, 'account');
+    await c.unhit('k');
+    expect((await c.hit('k', 60_000, 'account')).count).toBe(2);
+    for (let i = 0; i < 5; i++) await c.unhit('k');
+    expect((await c.hit('k', 60_000, 'account')).count).toBe(1);
+    await c.unhit('fresh');
+    expect((await c.hit('fresh', 60_000, 'account')).count).toBe(1);
   });
 
   it('one budget per address across instances, kept in Redis', async () => {

@@ -11,6 +11,22 @@ describe('memoryCounters', () => {
     expect((await c.hit('k', 1000, 'address')).count).toBe(1);
   });
 
+  it('takes a hit back from a live window, never below zero and never starting one', async () => {
+    let t = 0;
+    const c = memoryCounters(() => t, 10);
+    await c.hit('k', 1000, 'account');
+    await c.hit('k', 1000, 'account');
+    await c.unhit('k');
+    expect((await c.hit('k', 1000, 'account')).count).toBe(2);
+    for (let i = 0; i < 5; i++) await c.unhit('k');
+    expect((await c.hit('k', 1000, 'account')).count).toBe(1);
+    await c.unhit('fresh');
+    expect((await c.hit('fresh', 1000, 'account')).count).toBe(1);
+    t = 1000;
+    await c.unhit('k');
+    expect((await c.hit('k', 1000, 'account')).count).toBe(1);
+  });
+
   it('evicts per-address counters first when full: many addresses cannot flush back-off state', async () => {
     const c = memoryCounters(Date.now, 10);
     await c.hit('bof:victim', 60_000, 'backoff');

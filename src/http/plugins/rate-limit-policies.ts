@@ -16,8 +16,9 @@ export interface Policy {
   /** Requests per account (the user, the login named, or the token being redeemed). */
   perAccount?: Window;
   /**
-   * What `perAccount` counts: every request (default), or only refused ones
-   * (`failures`: any 4xx answer but the 429 itself), so that the owner's own
+   * What `perAccount` counts: every request (default), or only those not
+   * answered with success (`failures`: each is counted on arrival, so a burst
+   * is bounded, and taken back once it succeeded), so that the owner's own
    * successful sign-ins never use up the budget that bounds guessing.
    */
   perAccountCounts?: 'requests' | 'failures';

@@ -130,13 +130,7 @@ export async function installRateLimits(app: FastifyInstance, container: Contain
       const state = (req as Limited).limitState!;
       state.account = account;
       state.owner.keys.push(account.key);
-      if (policy.perAccount && policy.perAccountCounts === 'failures') {
-        const wait = await counters.blockedFor(`${name}:acctfull:${account.key}`);
-        if (wait > 0) {
-          limited(req, name, 'account', account.key);
-          throw tooMany(reply, wait);
-        }
-      } else if (policy.perAccount) {
+      if (policy.perAccount) {
         const r = await counters.hit(`${name}:acct:${account.key}`, policy.perAccount.windowMs, 'account');
         if (r.count > policy.perAccount.max) {
           limited(req, name, 'account', account.key);
@@ -153,14 +147,12 @@ export async function installRateLimits(app: FastifyInstance, container: Contain
     };
     route.preValidation = append(route.preValidation, byAccount) as RouteOptions['preValidation'];
 
-    const perAccount = policy.perAccount;
-    if (perAccount && policy.perAccountCounts === 'failures') {
-      // Pages answer a refusal with a page rather than an error, so the answer's status is what counts.
+    if (policy.perAccount && policy.perAccountCounts === 'failures') {
+      // Counted on arrival like any request (so a burst is bounded), then forgiven once it succeeded.
+      // Pages answer a refusal with a page rather than an error, so the answer's status decides.
       route.onResponse = prepend(route.onResponse, async (req: FastifyRequest, reply: FastifyReply) => {
         const account = (req as Limited).limitState?.account;
-        if (!account || reply.statusCode < 400 || reply.statusCode === 429 || reply.statusCode >= 500) return;
-        const r = await counters.hit(`${name}:acct:${account.key}`, perAccount.windowMs, 'account');
-        if (r.count >= perAccount.max) await counters.block(`${name}:acctfull:${account.key}`, r.resetMs);
+        if (account && reply.statusCode < 400) await counters.unhit(`${name}:acct:${account.key}`);
       }) as RouteOptions['onResponse'];
     }
 
