@@ -210,7 +210,7 @@ export async function createContainer(opts: ContainerOptions) {
   const crypto = lazyMfaCrypto(masterKey);
   const mfaDeps = { repos, crypto, now, passkeys: opts.passkeyFactor ?? passkeys, audit };
   // Authenticator apps show the issuer beside the account: the product's name unless set apart.
-  const mfa = createMfaService({ ...mfaDeps, issuer: config.mfaIssuer ?? config.productName.slice(0, 64) });
+  const mfa = createMfaService({ ...mfaDeps, issuer: config.mfaIssuer ?? Array.from(config.productName).slice(0, 64).join('') });
   const mfaLogin = createSecondStep({ ...mfaDeps, sessions });
   const auth = createAuthService({ repos, hasher, sessions, requireVerified: config.requireVerified, audit, secondStep: mfaLogin });
   const introspection = createIntrospection({ repos, sessions, issuer: publicUrl, audience: config.jwtAudience, requireVerified: config.requireVerified, scopePolicy, now });

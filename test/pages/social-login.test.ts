@@ -92,11 +92,16 @@ describe.each(DIALECTS)('social sign-in from /login (%s)', (dialect) => {
     expect(alertOf(page.body)).toBe('Signing in with that provider did not work. Try again, or use your password.');
     expect(page.body).toContain('name="return_to" value="/admin"');
     // Only fixed names are shown: anything else in ?error shows nothing.
-    const odd = (await c.get('/login?error=%3Cscript%3E')).body;
-    expect(alertOf(odd) ?? '').toBe('');
-    expect(odd).not.toContain('script&gt;');
+    for (const name of ['%3Cscript%3E', 'constructor', '__proto__', 'toString']) {
+      const odd = (await c.get(`/login?error=${name}`)).body;
+      expect(alertOf(odd) ?? '', name).toBe('');
+      expect(odd).not.toContain('script&gt;');
+      expect(odd).not.toContain('native code');
+    }
     // The same refusal of a flow the API started stays the users face's JSON.
     const api = await c.get('/auth/github/authorize');
+    // Starting a flow through the API forgets any landing a page flow left behind.
+    expect(api.cookies.find((k) => k.name === RETURN_TO_COOKIE)).toMatchObject({ value: '' });
     gh.next({ id: 4646, email: 'dinadan@camelot.bt', emails: [{ email: 'dinadan@camelot.bt', primary: true, verified: true }] });
     const apiBack = await followUntil(api.json().authorization_url, PUBLIC_URL);
     apiBack.searchParams.delete('code');
@@ -176,6 +181,9 @@ describe.each(DIALECTS)('social sign-in from /login (%s)', (dialect) => {
     const refused = await callback(s.app, denied, c.jar.get(FLOW_COOKIE), { cookie: `tessera_auth=${c.jar.get('tessera_auth')}; ${RETURN_TO_COOKIE}=%2Faccount` });
     expect(refused.headers.location).toBe('/account?error=social-link');
     expect(alertOf((await c.get('/account?error=social-link')).body)).toBe('Linking that sign-in provider did not work. Try again.');
+    const inherited = (await c.get('/account?notice=constructor&error=__proto__')).body;
+    expect(inherited).not.toContain('role="status"');
+    expect(inherited).not.toMatch(/native code|\[object Object\]/);
 
     const linked = (await c.get('/account?notice=social-linked')).body;
     expect(linked).toContain('GitHub (gaheris@orkney.example)');

@@ -2,12 +2,13 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Container } from '../../container.js';
 import { signedInUser } from '../plugins/rate-limit-accounts.js';
-import { CsrfOnly, NoticeQuery, PasswordChangeForm, ProfileForm } from './forms.js';
+import { AccountQuery, CsrfOnly, PasswordChangeForm, ProfileForm } from './forms.js';
 import { requireSignIn } from './page-session.js';
 import { clientOf } from '../client-context.js';
 import type { FormPage } from './render.js';
 import { accountView } from './account-view.js';
 import { SOCIAL_FAILURES } from '../social-failure.js';
+import { fixedMessage } from './fixed-message.js';
 
 /** Fixed messages a redirect after a change may show (?notice=…): nothing from the URL is echoed. */
 const NOTICES: Record<string, string> = {
@@ -38,9 +39,9 @@ export async function accountRoutes(base: FastifyInstance, { container }: { cont
   const accountPage: FormPage = { view: 'account', title: 'Your account', context: (req) => accountView(container, req) };
   const actorOf = (req: FastifyRequest) => ({ actor: req.principal!, asAdmin: false, client: clientOf(req, 'pages') });
 
-  app.get('/account', { ...signedIn, schema: { hide: true, querystring: NoticeQuery } }, async (req, reply) =>
+  app.get('/account', { ...signedIn, schema: { hide: true, querystring: AccountQuery } }, async (req, reply) =>
     reply.page(accountPage.view, accountPage.title, {
-      ...(await accountView(container, req)), notice: NOTICES[req.query.notice ?? ''] ?? null, error: SOCIAL_FAILURES[req.query.error ?? ''] ?? null,
+      ...(await accountView(container, req)), notice: fixedMessage(NOTICES, req.query.notice), error: fixedMessage(SOCIAL_FAILURES, req.query.error),
     }));
 
   app.post('/account/profile', { ...signedIn, config: { form: accountPage, limit }, schema: { hide: true, body: ProfileForm } }, async (req, reply) => {

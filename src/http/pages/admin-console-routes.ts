@@ -10,6 +10,7 @@ import { requireSignIn } from './page-session.js';
 import { when } from './account-view.js';
 import { isUuid, uuidParam } from '../id-params.js';
 import type { FormPage } from './render.js';
+import { fixedMessage } from './fixed-message.js';
 
 const AUDIT_PAGE = 50;
 const DELIVERIES_SHOWN = 50;
@@ -43,7 +44,7 @@ export async function adminConsoleRoutes(base: FastifyInstance, { container }: {
   });
 
   app.get('/admin/webhooks', { ...admin, schema: { hide: true, querystring: PageQuery } }, async (req, reply) =>
-    reply.page(webhooksPage.view, webhooksPage.title, { ...(await webhooksPage.context!(req)), notice: NOTICES[req.query.notice ?? ''] ?? null }));
+    reply.page(webhooksPage.view, webhooksPage.title, { ...(await webhooksPage.context!(req)), notice: fixedMessage(NOTICES, req.query.notice) }));
 
   // The secret is shown on this answer only (it is kept sealed); a reload would create another endpoint, so no-store.
   app.post('/admin/webhooks', { ...admin, config: { form: webhooksPage }, schema: { hide: true, body: WebhookForm } }, async (req, reply) => {

@@ -9,6 +9,7 @@ import { clientOf } from '../client-context.js';
 import type { FormPage } from './render.js';
 import { uuidParam } from '../id-params.js';
 import { when } from './account-view.js';
+import { fixedMessage } from './fixed-message.js';
 
 const PAGE_SIZE = 20;
 /** A scope as the users face accepts one: visible ASCII without quote or backslash (RFC 6749 scope-token). */
@@ -52,11 +53,11 @@ export async function adminRoutes(base: FastifyInstance, { container }: { contai
     const { q, page } = req.query;
     const { items, total } = await users.list({ limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE, ...(q ? { q } : {}) });
     const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
-    return reply.page('admin', 'Users', { items, total, q: q ?? '', page, pages, notice: NOTICES[req.query.notice ?? ''] ?? null, wide: true });
+    return reply.page('admin', 'Users', { items, total, q: q ?? '', page, pages, notice: fixedMessage(NOTICES, req.query.notice), wide: true });
   });
 
   app.get('/admin/users/:id', { ...admin, schema: { hide: true, params: IdParams, querystring: NoticeQuery } }, async (req, reply) =>
-    reply.page(userPage.view, userPage.title, { ...(await subjectView(req)), notice: NOTICES[req.query.notice ?? ''] ?? null, wide: true }));
+    reply.page(userPage.view, userPage.title, { ...(await subjectView(req)), notice: fixedMessage(NOTICES, req.query.notice), wide: true }));
 
   app.post('/admin/users/:id', { ...admin, config: { form: userPage, limit }, schema: { hide: true, params: IdParams, body: AdminUserForm } }, async (req, reply) => {
     const b = req.body;

@@ -42,7 +42,9 @@ export const CodeForm = Type.Object({ ...csrfField, code: Type.String({ minLengt
 export const ItemParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 512 }) });
 export const ProviderParams = Type.Object({ provider: Type.String({ minLength: 1, maxLength: 64 }) });
 export const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
-export const NoticeQuery = Type.Object({ notice: Type.Optional(text(32)), error: Type.Optional(text(32)) });
+export const NoticeQuery = Type.Object({ notice: Type.Optional(text(32)) });
+/** /account's query: a notice after a change, or the fixed name of a social link that failed. */
+export const AccountQuery = Type.Object({ notice: Type.Optional(text(32)), error: Type.Optional(text(32)) });
 
 const pageNumber = Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1 });
 export const AuditQuery = Type.Object({ type: Type.Optional(text(64)), user: Type.Optional(text(320)), page: pageNumber });

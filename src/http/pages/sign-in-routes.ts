@@ -14,6 +14,7 @@ import { DEFAULT_LANDING, safeReturnTo } from '../return-to.js';
 import { clientOf } from '../client-context.js';
 import type { FormPage } from './render.js';
 import { pageProviders, providerLabel } from './providers.js';
+import { fixedMessage } from './fixed-message.js';
 
 /** One field takes either answer: six digits are a TOTP code, anything else a recovery code. */
 const answerOf = (b: { code?: string | undefined; webauthn?: string | undefined }): MfaAnswer => {
@@ -59,8 +60,8 @@ export async function signInRoutes(base: FastifyInstance, { container }: { conta
       const userId = await mfaLogin.userOf(pending);
       return reply.page(stepForm.view, stepForm.title, { mfaToken: pending, methods: userId ? await mfaLogin.methodsOf(userId) : [], returnTo: target });
     }
-    const failed = SOCIAL_FAILURES[req.query.error ?? ''];
-    return reply.page('login', 'Sign in', { providers, returnTo: target, error: failed ?? null });
+    const failed = fixedMessage(SOCIAL_FAILURES, req.query.error);
+    return reply.page('login', 'Sign in', { providers, returnTo: target, error: failed });
   });
 
   app.post('/login', {

@@ -52,6 +52,10 @@ describe.each(DIALECTS)('TOTP, recovery codes and the login second step (%s)', (
     expect(await issuerOf({})).toBe('Tessera');
     expect(await issuerOf({ TESSERA_PRODUCT_NAME: 'Camelot ID' })).toBe('Camelot ID');
     expect(await issuerOf({ TESSERA_PRODUCT_NAME: 'Camelot ID', TESSERA_MFA_ISSUER: 'Round Table' })).toBe('Round Table');
+    // Shortened by characters, never through one: half an emoji is no URI.
+    const shields = `a${'\u{1F6E1}'.repeat(36)}`;
+    expect(await issuerOf({ TESSERA_PRODUCT_NAME: shields })).toBe(shields);
+    expect(await issuerOf({ TESSERA_PRODUCT_NAME: 'x'.repeat(70) })).toBe('x'.repeat(64));
   });
 
   it('enrol, confirm with a code, then the password login asks for the second factor and a code completes it', async () => {

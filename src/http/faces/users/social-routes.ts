@@ -52,7 +52,7 @@ export async function socialRoutes(base: FastifyInstance, { container }: { conta
         // From the hosted /login page, a user with a second factor goes on to that page's code step.
         if (err instanceof MfaRequired && err.challenge?.backend === 'page') return err.challenge.mfaToken;
         // Any other refusal goes back to that page with its fixed message, not the face's JSON.
-        const failure = returnTo === undefined ? undefined : socialFailureName(err, 'login');
+        const failure = socialFailureName(err, 'login', returnTo);
         if (failure) return { failure };
         throw err;
       });
@@ -84,7 +84,7 @@ export async function socialRoutes(base: FastifyInstance, { container }: { conta
       const { returnTo, ...input } = takeFlow(req, reply, config.cookieSecure);
       const linked = await socialLogin.associate(name, req.currentUser!.id, input, clientOf(req)).catch((err: unknown) => {
         // Started from /account: back there with a fixed message, not the face's JSON.
-        const failure = returnTo === undefined ? undefined : socialFailureName(err, 'link');
+        const failure = socialFailureName(err, 'link', returnTo);
         if (failure) return { failure };
         throw err;
       });
