@@ -13,7 +13,9 @@ export function installNotFound(app: FastifyInstance): void {
  * Fastify's `frameworkErrors` option: a path whose percent-encoding does not decode names no
  * resource, so it is the same 404 (FastAPI decodes it leniently and finds nothing either), not
  * Fastify's own 400 body naming the framework. Over-long parameters cannot happen (no limit is
- * reached before Node's header limit), and no route has an async constraint.
+ * reached before Node's header limit), and no route has an async constraint. Fastify answers
+ * these outside any route, so no hook runs: no security headers or metrics, JSON even under
+ * the pages' paths (as Fastify's own 400 was).
  */
 export function frameworkErrorAnswer(_err: Error, _req: unknown, reply: FastifyReply): void {
   notFound(reply);
