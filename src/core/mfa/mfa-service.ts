@@ -41,7 +41,11 @@ export function createMfaService(deps: MfaServiceDeps) {
    * recovery codes go too: login stops asking, and they would open nothing.
    */
   async function setFlag(r: Pick<Repos, 'users' | 'mfa'>, userId: string, on: boolean): Promise<boolean> {
-    if (!on) await r.mfa.deleteRecoveryCodes(userId);
+    // Off: recovery codes go, and so do pending second steps (their mfa_tokens could only fail now).
+    if (!on) {
+      await r.mfa.deleteRecoveryCodes(userId);
+      await r.mfa.deleteChallengesOf(userId);
+    }
     const user = await r.users.findById(userId);
     if (user && user.mfaEnabled !== on) await r.users.setMfaEnabled(userId, on);
     return on;

@@ -128,6 +128,11 @@ export function createMfaRepo(db: Db) {
       return Number(res.numDeletedRows) > 0;
     },
 
+    /** Ends every pending second step of a user (no factor is left to answer them). */
+    async deleteChallengesOf(userId: string): Promise<void> {
+      await db.deleteFrom('mfa_challenges').where('user_id', '=', userId).execute();
+    },
+
     async deleteExpiredChallenges(before: number): Promise<number> {
       const res = await db.deleteFrom('mfa_challenges').where('expires_at', '<', before).executeTakeFirst();
       return Number(res.numDeletedRows);

@@ -100,6 +100,7 @@ describe.each(DIALECTS)('MFA across faces, admins and passkeys (%s)', (dialect) 
     await s.container.mfa.syncSecondFactor(user.id);
     const { token: admin } = await superuser(s, 'merlin@camelot.bt');
     const own = await mfaLogin('lancelot@camelot.bt', secret);
+    const pending = (await mfaChallenge(s, 'lancelot@camelot.bt')).mfa_token;
     expect(sb(await s.app.inject({ method: 'DELETE', url: `/users/${user.id}/mfa`, headers: auth(own.access_token) }))).toEqual(FORBIDDEN);
     expect(sb(await s.app.inject({ method: 'DELETE', url: '/users/not-a-uuid/mfa', headers: auth(admin) }))).toEqual(NOT_FOUND);
     expect(sb(await s.app.inject({ method: 'DELETE', url: '/users/00000000-0000-4000-8000-000000000000/mfa', headers: auth(admin) }))).toEqual(NOT_FOUND);
@@ -108,6 +109,8 @@ describe.each(DIALECTS)('MFA across faces, admins and passkeys (%s)', (dialect) 
     const status = await s.app.inject({ url: '/auth/mfa', headers: auth(own.access_token) });
     expect(status.json()).toEqual({ totp: false, webauthn: 0, recovery_codes_left: 0 });
     await jwtLogin(s, 'lancelot@camelot.bt');
+    // A second step pending at the removal is over: nothing is left to answer it.
+    expect((await verify(s, { mfa_token: pending, code: totpCode(secret, clock) })).json()).toEqual({ detail: 'MFA_TOKEN_INVALID' });
     // Removed once, on record once: asking again removes nothing and records nothing.
     expect((await s.app.inject({ method: 'DELETE', url: `/users/${user.id}/mfa`, headers: auth(admin) })).statusCode).toBe(204);
     const removed = (await s.container.audit.list({ userId: user.id, type: 'mfa.removed', limit: 10, offset: 0 })).items;
