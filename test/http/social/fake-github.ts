@@ -58,6 +58,8 @@ export async function startFakeGithub(client: { id: string; secret: string }) {
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     next(u: GithubUser) { next = u; },
+    /** The next person at the authorize page says no: back to the app with error=access_denied. */
+    deny() { next = undefined; },
     close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
 }
