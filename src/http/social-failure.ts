@@ -18,11 +18,20 @@ export const SOCIAL_FAILURES: Record<string, string> = {
  * for its refused callback; undefined for a flow the API started, and for Tessera's own overload
  * or outage, whose 503 stands (a retry, not a refusal).
  */
-export function socialFailureName(err: unknown, mode: 'login' | 'link', landing: string | undefined): string | undefined {
+function socialFailureName(err: unknown, mode: 'login' | 'link', landing: string | undefined): string | undefined {
   if (landing === undefined || !(err instanceof DomainError) || err instanceof Overloaded) return undefined;
   if (err instanceof OAuthProviderUnavailable) return 'social-unavailable';
   if (mode === 'link') return 'social-link';
   if (err instanceof OAuthUserAlreadyExists) return 'social-exists';
   if (err instanceof OAuthEmailUnavailable) return 'social-email';
   return 'social';
+}
+
+/** What `work` gives, or, refused for a flow the pages started, the name that page shows instead of the face's error. */
+export function orPageFailure<T>(work: Promise<T>, mode: 'login' | 'link', landing: string | undefined): Promise<T | { failure: string }> {
+  return work.catch((err: unknown) => {
+    const failure = socialFailureName(err, mode, landing);
+    if (failure) return { failure };
+    throw err;
+  });
 }

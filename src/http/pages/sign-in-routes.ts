@@ -60,8 +60,8 @@ export async function signInRoutes(base: FastifyInstance, { container }: { conta
       const userId = await mfaLogin.userOf(pending);
       return reply.page(stepForm.view, stepForm.title, { mfaToken: pending, methods: userId ? await mfaLogin.methodsOf(userId) : [], returnTo: target });
     }
-    const failed = fixedMessage(SOCIAL_FAILURES, req.query.error);
-    return reply.page('login', 'Sign in', { providers, returnTo: target, error: failed });
+    // A social sign-in this page started and the provider or callback refused (social-failure.ts).
+    return reply.page('login', 'Sign in', { providers, returnTo: target, error: fixedMessage(SOCIAL_FAILURES, req.query.error) });
   });
 
   app.post('/login', {

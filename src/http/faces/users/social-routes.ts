@@ -5,7 +5,7 @@ import type { Container } from '../../../container.js';
 import { MfaRequired, UnknownOAuthProvider } from '../../../core/errors.js';
 import { clientOf } from '../../client-context.js';
 import { DEFAULT_LANDING, safeReturnTo } from '../../return-to.js';
-import { socialFailureName } from '../../social-failure.js';
+import { orPageFailure } from '../../social-failure.js';
 import { signedInUser } from '../../plugins/rate-limit-accounts.js';
 import { userGuard } from './guard.js';
 import { noStore, sendLogin, setAuthCookie } from './login-response.js';
@@ -46,22 +46,22 @@ export async function socialRoutes(base: FastifyInstance, { container }: { conta
       const { returnTo, ...input } = takeFlow(req, reply, config.cookieSecure);
       // Started from the hosted /login page: its return_to, checked again (a cookie is the browser's to change).
       const target = safeReturnTo(returnTo, publicUrl, config.corsOrigins);
-      const back = (query: Record<string, string>) =>
-        `/login?${new URLSearchParams({ ...query, ...(target && target !== DEFAULT_LANDING ? { return_to: target } : {}) })}`.replace(/\?$/, '');
-      const result = await socialLogin.login(name, input, clientOf(req)).catch((err: unknown) => {
-        // From the hosted /login page, a user with a second factor goes on to that page's code step.
+      const back = (error?: string) => {
+        const query = new URLSearchParams({ ...(error ? { error } : {}), ...(target && target !== DEFAULT_LANDING ? { return_to: target } : {}) }).toString();
+        return query ? `/login?${query}` : '/login';
+      };
+      // From the hosted /login page, a user with a second factor goes on to that page's code step,
+      // and any other refusal back to that page with its fixed message, not the face's JSON.
+      const result = await orPageFailure(socialLogin.login(name, input, clientOf(req)).catch((err: unknown) => {
         if (err instanceof MfaRequired && err.challenge?.backend === 'page') return err.challenge.mfaToken;
-        // Any other refusal goes back to that page with its fixed message, not the face's JSON.
-        const failure = socialFailureName(err, 'login', returnTo);
-        if (failure) return { failure };
         throw err;
-      });
+      }), 'login', returnTo);
       if (typeof result === 'string') {
         noStore(reply);
         setMfaStep(reply, result, config.cookieSecure);
-        return reply.redirect(back({}), 303);
+        return reply.redirect(back(), 303);
       }
-      if ('failure' in result) return reply.redirect(back({ error: result.failure }), 303);
+      if ('failure' in result) return reply.redirect(back(result.failure), 303);
       const { backend, tokens } = result;
       // Signed in with the cookie, the browser goes on to return_to or /account.
       if (backend === 'page') {
@@ -82,12 +82,8 @@ export async function socialRoutes(base: FastifyInstance, { container }: { conta
 
     app.get(`/auth/associate/${name}/callback`, { ...me, config: { limit: { policy: 'callback', account: signedInUser } }, schema: { tags, querystring: CallbackQuery, response: { 200: UserRead, 401: Detail, ...errors } } }, async (req, reply) => {
       const { returnTo, ...input } = takeFlow(req, reply, config.cookieSecure);
-      const linked = await socialLogin.associate(name, req.currentUser!.id, input, clientOf(req)).catch((err: unknown) => {
-        // Started from /account: back there with a fixed message, not the face's JSON.
-        const failure = socialFailureName(err, 'link', returnTo);
-        if (failure) return { failure };
-        throw err;
-      });
+      // Started from /account and refused: back there with a fixed message, not the face's JSON.
+      const linked = await orPageFailure(socialLogin.associate(name, req.currentUser!.id, input, clientOf(req)), 'link', returnTo);
       if ('failure' in linked) return reply.redirect(`/account?error=${linked.failure}`, 303);
       const { user, backend } = linked;
       // Started from the hosted /account page: back there.
