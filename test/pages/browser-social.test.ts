@@ -2,9 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { DIALECTS } from '../support/harness.js';
 import { launchBrowser, startPagesServer, strictPage, type PagesServer } from '../support/browser-pages.js';
-import { startFakeGithub } from '../http/social/fake-github.js';
-
-const CLIENT = { id: 'Iv1.tessera', secret: 'github-test-secret' };
+import { GITHUB_CLIENT, githubEnv, startFakeGithub } from '../http/social/fake-github.js';
 
 let browser: Browser;
 beforeAll(async () => { browser = await launchBrowser(); });
@@ -15,8 +13,8 @@ describe.each(DIALECTS)('social sign-in from /login in a browser (%s)', (dialect
   let gh: Awaited<ReturnType<typeof startFakeGithub>>;
   let s: PagesServer;
   beforeAll(async () => {
-    gh = await startFakeGithub(CLIENT);
-    s = await startPagesServer(dialect, { TESSERA_OAUTH_GITHUB_CLIENT_ID: CLIENT.id, TESSERA_OAUTH_GITHUB_CLIENT_SECRET: CLIENT.secret, TESSERA_OAUTH_GITHUB_URL: gh.url });
+    gh = await startFakeGithub(GITHUB_CLIENT);
+    s = await startPagesServer(dialect, githubEnv(gh));
   });
   afterAll(async () => {
     await s?.close();

@@ -6,17 +6,15 @@ import { alertOf, pagesClient } from '../support/pages-client.js';
 import { PASSWORD, coreUser } from '../support/users-fixtures.js';
 import { totpCode } from '../support/mfa-client.js';
 import { PUBLIC_URL, callback, followUntil } from '../http/social/browser.js';
-import { startFakeGithub } from '../http/social/fake-github.js';
-
-const CLIENT = { id: 'Iv1.tessera', secret: 'github-test-secret' };
+import { GITHUB_CLIENT, githubEnv, startFakeGithub } from '../http/social/fake-github.js';
 
 describe.each(DIALECTS)('social sign-in from /login (%s)', (dialect) => {
   let gh: Awaited<ReturnType<typeof startFakeGithub>>;
   let s: TestServer;
   beforeAll(async () => {
-    gh = await startFakeGithub(CLIENT);
+    gh = await startFakeGithub(GITHUB_CLIENT);
     s = await startServer(dialect, {
-      TESSERA_OAUTH_GITHUB_CLIENT_ID: CLIENT.id, TESSERA_OAUTH_GITHUB_CLIENT_SECRET: CLIENT.secret, TESSERA_OAUTH_GITHUB_URL: gh.url, TESSERA_COOKIE_SECURE: 'false',
+      ...githubEnv(gh), TESSERA_COOKIE_SECURE: 'false',
     });
   });
   afterAll(async () => {

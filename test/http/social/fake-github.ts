@@ -63,3 +63,11 @@ export async function startFakeGithub(client: { id: string; secret: string }) {
     close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
 }
+
+/** The OAuth app the tests register at the stand-in. */
+export const GITHUB_CLIENT = { id: 'Iv1.tessera', secret: 'github-test-secret' };
+
+/** Tessera's settings for the GitHub preset pointed at the stand-in. */
+export const githubEnv = (gh: { url: string }) => ({
+  TESSERA_OAUTH_GITHUB_CLIENT_ID: GITHUB_CLIENT.id, TESSERA_OAUTH_GITHUB_CLIENT_SECRET: GITHUB_CLIENT.secret, TESSERA_OAUTH_GITHUB_URL: gh.url,
+});

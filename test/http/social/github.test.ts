@@ -2,16 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, startServer, type TestServer } from '../../support/harness.js';
 import { bearer } from '../../support/users-client.js';
 import { PUBLIC_URL, authorize, callback, followUntil } from './browser.js';
-import { startFakeGithub, type GithubUser } from './fake-github.js';
-
-const CLIENT = { id: 'Iv1.tessera', secret: 'github-test-secret' };
+import { GITHUB_CLIENT, githubEnv, startFakeGithub, type GithubUser } from './fake-github.js';
 
 describe.each(DIALECTS)('GitHub preset against a GitHub Enterprise stand-in (%s)', (dialect) => {
   let gh: Awaited<ReturnType<typeof startFakeGithub>>;
   let s: TestServer;
   beforeAll(async () => {
-    gh = await startFakeGithub(CLIENT);
-    s = await startServer(dialect, { TESSERA_OAUTH_GITHUB_CLIENT_ID: CLIENT.id, TESSERA_OAUTH_GITHUB_CLIENT_SECRET: CLIENT.secret, TESSERA_OAUTH_GITHUB_URL: gh.url });
+    gh = await startFakeGithub(GITHUB_CLIENT);
+    s = await startServer(dialect, githubEnv(gh));
   });
   afterAll(async () => {
     await s?.close();
@@ -30,7 +28,7 @@ describe.each(DIALECTS)('GitHub preset against a GitHub Enterprise stand-in (%s)
     const { authorizationUrl } = await authorize(s.app, '/auth/github/authorize');
     const url = new URL(authorizationUrl);
     expect(url.origin + url.pathname).toBe(`${gh.url}/login/oauth/authorize`);
-    expect(url.searchParams.get('client_id')).toBe(CLIENT.id);
+    expect(url.searchParams.get('client_id')).toBe(GITHUB_CLIENT.id);
     expect(url.searchParams.get('scope')).toBe('read:user user:email');
     expect(url.searchParams.get('code_challenge_method')).toBe('S256');
     expect(url.searchParams.get('redirect_uri')).toBe(`${PUBLIC_URL}/auth/github/callback`);
